@@ -1,0 +1,3 @@
+module kq.local/tests/cluster/kq-logsim
+
+go 1.25.0

@@ -248,6 +248,12 @@ t_restart_apiserver() {
 	ka wait --for=condition=Complete "job/after-restart-$RUN" --timeout=60s >/dev/null
 }
 
+t_logsim_unit() {
+	local go
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	(cd "$HERE/kq-logsim" && CGO_ENABLED=0 "$go" test -count=1 .)
+}
+
 t_down() {
 	local pids=() pidfile pid left=""
 	for pidfile in "$STATE"/pids/*.pid; do pids+=("$(head -n1 "$pidfile")"); done
@@ -279,6 +285,7 @@ eval "$env_lines"
 echo "cluster up in $((SECONDS - start))s (state $STATE)"
 PASSED=$((PASSED + 1))
 
+check "kq-logsim unit tests" t_logsim_unit
 check "server and client are v1.35.4" t_versions
 check "node kq-node is Ready" t_node_ready
 check "a Job whose pod succeeds ends Complete" t_job_complete

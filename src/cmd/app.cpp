@@ -1,0 +1,149 @@
+#include "cmd/app.hpp"
+
+#include "cmd/commands.hpp"
+#include "util/error.hpp"
+#include "util/version.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/ostream.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace kq::cmd {
+namespace {
+
+// The command table: adding a command means adding its file and one line here.
+constexpr CommandSpec k_commands[] = {
+    {"render", "Print the Job manifest a definition renders to", setup_render},
+    {"validate", "Check the project file and report every error", setup_validate},
+    {"jobs", "List the job definitions of the project file", setup_jobs},
+};
+
+constexpr const char* k_description =
+    "kq runs one-off Kubernetes Jobs defined in a project file (kq.yaml).\n\n"
+    "The project file is -f/--file, else $KQ_FILE, else the nearest kq.yaml or kq.yml\n"
+    "found from the current folder upwards.";
+
+// Flags that reach the cluster: accepted before the command and after it, as kubectl accepts them.
+void add_cluster_flags(CLI::App& app, GlobalOptions& global) {
+    app.add_option("--kubeconfig", global.kubeconfig, "Path to the kubeconfig file to use")
+        ->group("Cluster flags");
+    app.add_option("--context", global.context, "The kubeconfig context to use")->group("Cluster flags");
+    app.add_option("-n,--namespace", global.namespace_name, "The namespace to use")->group("Cluster flags");
+    app.add_option("--request-timeout", global.request_timeout,
+                   "How long to wait for one API request (e.g. 30s); 0 waits forever")
+        ->group("Cluster flags");
+    app.add_flag("-v,--verbose", global.verbosity, "Log each API request to stderr (repeat for more)")
+        ->group("Cluster flags");
+}
+
+std::string usage_hint(const CLI::App& failed) {
+    std::string path;
+    for (const CLI::App* app = &failed; app != nullptr; app = app->get_parent()) {
+        path = path.empty() ? app->get_name() : app->get_name() + " " + path;
+    }
+    return fmt::format("run '{} --help' for usage", path);
+}
+
+} // namespace
+
+bool Context::color() const {
+    const char* no_color = std::getenv("NO_COLOR");
+    return err_is_terminal && !global.no_color && (no_color == nullptr || *no_color == '\0');
+}
+
+static int run_with_context(const std::vector<std::string>& args, Context& context) {
+    CLI::App app(k_description, "kq");
+    app.set_version_flag("--version", fmt::format("kq {}", k_version), "Print the version and exit");
+    app.set_help_flag("-h,--help", "Print this help and exit");
+    app.require_subcommand(1);
+    app.get_formatter()->column_width(32);
+    app.add_option("-f,--file", context.global.file, "The project file (default: nearest kq.yaml)")
+        ->group("Global flags");
+    app.add_flag("--no-color", context.global.no_color, "Never colour the output")->group("Global flags");
+    add_cluster_flags(app, context.global);
+
+    for (const CommandSpec& spec : k_commands) {
+        CLI::App* command = app.add_subcommand(spec.name, spec.summary);
+        command->set_help_flag("-h,--help", "Print this help and exit");
+        
+        add_cluster_flags(*command, context.global);
+        spec.setup(*command, context);
+    }
+
+    std::string help_topic;
+    CLI::App* help = app.add_subcommand("help", "Print the help of kq or of one command");
+    help->add_option("command", help_topic, "The command to describe");
+    help->callback([&] {
+        if (help_topic.empty()) {
+            context.out << app.help();
+            return;
+        }
+        CLI::App* command = nullptr;
+        for (CLI::App* candidate : app.get_subcommands({})) {
+            if (candidate->get_name() == help_topic) command = candidate;
+        }
+        if (command == nullptr) fail(ErrorKind::usage, "unknown command \"{}\"; run 'kq --help' for the list", help_topic);
+        context.out << command->help();
+    });
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        const CLI::App* target = &app;
+        for (const CLI::App* command : app.get_subcommands()) target = command;
+        context.out << target->help();
+        return k_exit_ok;
+    } catch (const CLI::CallForVersion& version) {
+        context.out << version.what() << '\n';
+        return k_exit_ok;
+    } catch (const CLI::ParseError& error) {
+        const CLI::App* target = &app;
+        for (const CLI::App* command : app.get_subcommands()) target = command;
+        // CLI11 reports an unknown command as "a subcommand is required"; name the word instead.
+        if (target == &app && !app.remaining().empty()) {
+            context.err << fmt::format("kq: error: unknown command \"{}\"; run 'kq --help' for the list\n",
+                                       app.remaining().front());
+            return k_exit_usage;
+        }
+        std::string message = error.what();
+        if (!message.empty() && std::isupper(static_cast<unsigned char>(message[0])) &&
+            !(message.size() > 1 && std::isupper(static_cast<unsigned char>(message[1])))) {
+            message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+        }
+        context.err << fmt::format("kq: error: {}; {}\n", message, usage_hint(*target));
+        return k_exit_usage;
+    }
+    return k_exit_ok;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_terminal,
+        bool err_is_terminal) {
+    Context context{.global = {}, .out = out, .err = err, .out_is_terminal = out_is_terminal,
+                    .err_is_terminal = err_is_terminal};
+    try {
+        return run_with_context(args, context);
+    } catch (const Error& error) {
+        context.out.flush();
+        context.err << "kq: error: " << error.what() << '\n';
+        return exit_code(error.kind());
+    } catch (const std::exception& error) {
+        context.out.flush();
+        context.err << "kq: error: internal error: " << error.what() << '\n';
+        return k_exit_usage;
+    }
+}
+
+int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const int status = run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
+    std::cout.flush();
+    return status;
+}
+
+} // namespace kq::cmd

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "cmd/context.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace kq::cmd {
+
+// One entry of the command table: the command's name, a one-line summary, and the function that
+// adds its flags to a CLI11 subcommand and sets the callback that runs it.
+struct CommandSpec {
+    const char* name;
+    const char* summary;
+    void (*setup)(CLI::App& command, Context& context);
+};
+
+// Each command lives in src/cmd/<name>.cpp and exports one setup function.
+void setup_render(CLI::App& command, Context& context);
+void setup_jobs(CLI::App& command, Context& context);
+void setup_validate(CLI::App& command, Context& context);
+
+// The project file `kq init` writes.
+const char* starter_project();
+
+} // namespace kq::cmd

@@ -1,0 +1,97 @@
+// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
+// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "project/render.hpp"
+#include "cmd/commands.hpp"
+#include "cmd/project_loading.hpp"
+#include "project/listing.hpp"
+#include "project/params.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <memory>
+
+namespace kq::cmd {
+namespace {
+
+// Every flag and argument of `kq render`.
+struct RenderOptions {
+    std::string job;
+    std::vector<std::string> params; // -p NAME=VALUE, repeatable
+    std::string name;                // --name
+    std::string output = "yaml";     // -o yaml|json
+    std::vector<std::string> args;   // after "--"
+    // The first argument after the job name that came before any "--" (a usage error).
+    std::optional<std::string> stray_arg;
+};
+
+constexpr const char* k_footer = R"(Examples:
+  # Print the Job the "hello" definition renders to
+  kq render hello
+
+  # Set params, and append arguments to the container's args
+  kq render pi -p digits=100 -- --verbose
+
+  # Give the Job a fixed name and print JSON
+  kq render hello --name hello-1 -o json
+
+Params are read as {{ params.NAME }} and environment variables as {{ env.NAME }} in any string of
+the job; write a literal "{{" as {{ "{{" }}. Nothing contacts a cluster.)";
+
+void run_render(const RenderOptions& options, Context& context) {
+    if (options.stray_arg) {
+        fail(ErrorKind::usage,
+             "unexpected argument {} after the job name; put the container's arguments after "
+             "\"--\": kq render {} -- {}",
+             quote(*options.stray_arg), options.job, *options.stray_arg);
+    }
+    const project::Project loaded = load_project(context);
+    const project::JobDef& job = project::require_job(loaded, options.job);
+    project::RenderRequest request;
+    request.params = project::parse_param_flags(options.params);
+    request.extra_args = options.args;
+    if (!options.name.empty()) request.name = options.name;
+    if (!context.global.namespace_name.empty()) request.namespace_override = context.global.namespace_name;
+    request.env = process_env;
+    const nlohmann::json manifest = project::render_job(job, request);
+    // Rendered whole before printing, so a failure leaves stdout empty.
+    const std::string text =
+        options.output == "json" ? project::to_json_text(manifest) : project::to_yaml(manifest);
+    context.out << text;
+}
+
+} // namespace
+
+void setup_render(CLI::App& command, Context& context) {
+    auto options = std::make_shared<RenderOptions>();
+    command.footer(k_footer);
+    command.add_option("job", options->job, "The job definition to render")->required();
+    command.add_option("-p,--param", options->params, "Set a param: NAME=VALUE (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("NAME=VALUE");
+    command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"");
+    command.add_option("-o,--output", options->output, "Output format: yaml or json")
+        ->check(CLI::IsMember({"yaml", "json"}))
+        ->capture_default_str();
+    // CLI11 fills "args" alike with and without "--"; a validator that runs while parsing sees whether
+    // "--" came first, which is the one way to reject "kq render JOB extra" as kubectl would.
+    CLI::App* app = &command;
+    command.add_option("args", options->args, "Arguments appended to the container's args (after \"--\")")
+        ->check(CLI::Validator(
+            [app, options](std::string& value) {
+                const std::vector<std::string> seen = app->remaining();
+                if (!options->stray_arg && std::find(seen.begin(), seen.end(), "--") == seen.end()) {
+                    options->stray_arg = value;
+                }
+                return std::string();
+            },
+            "", ""));
+    command.validate_positionals();
+    command.callback([options, &context] { run_render(*options, context); });
+}
+
+} // namespace kq::cmd

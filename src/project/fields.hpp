@@ -1,0 +1,79 @@
+#pragma once
+
+#include "project/diagnostics.hpp"
+#include "project/schema.hpp"
+#include "project/source.hpp"
+#include "project/templating.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kq::project {
+
+// Whether a FieldConverter only checks a value as written or renders it with templates expanded.
+enum class ConvertMode {
+    check,  // checks syntax and template syntax; values holding {{ }} are checked once rendered
+    render, // expands templates, then checks every value
+};
+
+// Turns job values of the project file into their manifest form, recording every problem in
+// diagnostics with the value's location. The same code checks (kq validate) and renders (kq render),
+// so both agree on what is valid.
+class FieldConverter {
+public:
+    // owner names the section in messages: `job "hello"` or `defaults`; values may be null in check mode.
+    FieldConverter(ConvertMode mode, std::string owner, const TemplateValues* values,
+                   Diagnostics& diagnostics);
+
+    // The manifest value of a job key, or nullopt when it has problems (recorded).
+    std::optional<nlohmann::json> convert(const FieldSpec& field, const SourceNode& value);
+
+    // The manifest value of a raw YAML value (objects and lists passed through), strings expanded.
+    std::optional<nlohmann::json> raw(const SourceNode& value, std::string_view path);
+
+    // A string value, expanded; in check mode a template is returned as written. Nullopt on problems.
+    std::optional<std::string> text(const SourceNode& value, std::string_view path);
+
+    // Records "unknown key" problems for keys of map not in known, with a did-you-mean suggestion;
+    // path is empty for the section's own keys.
+    void check_keys(const SourceNode& map, std::span<const std::string_view> known, std::string_view path);
+
+    // The owner as given to the constructor.
+    const std::string& owner() const { return m_owner; }
+
+private:
+    // A string value and whether it still holds a template (check mode), so value checks must wait.
+    struct Text {
+        std::string value;
+        bool deferred = false;
+    };
+
+    std::optional<Text> string_value(const SourceNode& value, std::string_view path);
+    std::optional<nlohmann::json> count(const SourceNode& value, std::string_view path);
+    std::optional<bool> boolean(const SourceNode& value, std::string_view path);
+    std::optional<nlohmann::json> string_list(const SourceNode& value, std::string_view path, bool names);
+    std::optional<nlohmann::json> string_map(const FieldSpec& field, const SourceNode& value);
+    std::optional<nlohmann::json> env(const SourceNode& value);
+    std::optional<nlohmann::json> env_source(const SourceNode& value, std::string_view path);
+    std::optional<nlohmann::json> key_ref(const SourceNode& value, std::string_view path, bool needs_key);
+    std::optional<nlohmann::json> env_from(const SourceNode& value);
+    std::optional<nlohmann::json> resources(const SourceNode& value);
+    std::optional<std::string> quantity(const SourceNode& value, std::string_view path);
+    bool expect(const SourceNode& value, NodeKind kind, std::string_view path, std::string_view expected);
+    void wrong_type(const SourceNode& value, std::string_view path, std::string_view expected);
+    void invalid(const SourceNode& value, std::string_view path, std::string_view shown,
+                 std::string_view reason);
+
+    ConvertMode m_mode;
+    std::string m_owner;
+    const TemplateValues* m_values;
+    Diagnostics& m_diagnostics;
+};
+
+// Labels and annotation keys kq sets itself, which a project may not set.
+bool is_reserved_label(std::string_view key);
+
+} // namespace kq::project

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string_view>
+
+namespace kq::project {
+
+// The labels kq sets on every Job it renders and on the Job's pod template.
+
+// Always "kq": marks objects kq created.
+inline constexpr std::string_view k_label_managed_by = "app.kubernetes.io/managed-by";
+// The job definition's name, by the common Kubernetes convention.
+inline constexpr std::string_view k_label_name = "app.kubernetes.io/name";
+// The job definition's name again, under kq's own prefix, to select a definition's Jobs reliably.
+inline constexpr std::string_view k_label_definition = "kq.dev/definition";
+// The first 16 hex digits of the SHA-256 of the rendered manifest (without its name), so equal
+// renders can be recognised (idempotency).
+inline constexpr std::string_view k_label_spec_hash = "kq.dev/spec-hash";
+// Labels and annotations under this prefix belong to kq.
+inline constexpr std::string_view k_reserved_prefix = "kq.dev/";
+// The value of k_label_managed_by.
+inline constexpr std::string_view k_managed_by_value = "kq";
+
+} // namespace kq::project

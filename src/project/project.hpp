@@ -1,0 +1,69 @@
+#pragma once
+
+#include "project/diagnostics.hpp"
+#include "project/source.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kq::project {
+
+// The project file format version this kq reads.
+inline constexpr int k_project_version = 1;
+
+// One parameter of a job definition, set with -p NAME=VALUE and read as {{ params.NAME }}.
+struct ParamDef {
+    std::string name;
+    // The value used when -p does not give one.
+    std::optional<std::string> default_value;
+    // True when -p must give a value.
+    bool required = false;
+    std::string description;
+    // A regular expression (ECMAScript, unanchored) every value must match.
+    std::optional<std::string> pattern;
+    // The values allowed, when not empty.
+    std::vector<std::string> choices;
+    // Where the param is declared.
+    Location location;
+};
+
+// One job definition: what `kq render NAME` turns into a Job manifest.
+struct JobDef {
+    std::string name;
+    std::string description;
+    // The job's namespace as written, else the project's; nullopt when neither sets one.
+    std::optional<std::string> namespace_name;
+    std::vector<ParamDef> params;
+    // The job's keys after the project's defaults were merged in, checked against the schema;
+    // "description" and "params" are left out.
+    SourceNode spec;
+    // Where the job's name is written.
+    Location location;
+
+    // The param called name, or nullptr.
+    const ParamDef* find_param(std::string_view param_name) const;
+};
+
+// A loaded project file.
+struct Project {
+    // The file's name as shown in messages.
+    std::string file;
+    // The folder holding the file, against which relative paths inside it resolve.
+    std::filesystem::path directory;
+    int version = k_project_version;
+    // The project's namespace, when it sets one.
+    std::optional<std::string> namespace_name;
+    // The job definitions in the order written.
+    std::vector<JobDef> jobs;
+
+    // The job called name, or nullptr.
+    const JobDef* find_job(std::string_view job_name) const;
+
+    // The names of the jobs in the order written.
+    std::vector<std::string> job_names() const;
+};
+
+} // namespace kq::project

@@ -1,0 +1,69 @@
+// libstdc++ builds an automaton of at most this many states and refuses larger ones; the default
+// (100000) lets "a{1000}{1000}"-like patterns recurse deep enough to overflow the stack. This file is
+// the only user of <regex> in kq, so the lower limit cannot disagree with another translation unit.
+#define _GLIBCXX_REGEX_STATE_LIMIT 5000
+
+#include "util/pattern.hpp"
+
+#include <regex>
+
+namespace kq {
+
+struct Pattern::Compiled {
+    std::regex regex;
+};
+
+namespace {
+
+std::string describe(const std::regex_error& error) {
+    switch (error.code()) {
+    case std::regex_constants::error_collate: return "invalid collating element name";
+    case std::regex_constants::error_ctype: return "invalid character class name";
+    case std::regex_constants::error_escape: return "invalid escape or trailing backslash";
+    case std::regex_constants::error_backref: return "back-references are not supported";
+    case std::regex_constants::error_brack: return "unmatched \"[\"";
+    case std::regex_constants::error_paren: return "unmatched \"(\"";
+    case std::regex_constants::error_brace: return "unmatched \"{\"";
+    case std::regex_constants::error_badbrace: return "invalid range in \"{}\"";
+    case std::regex_constants::error_range: return "invalid character range";
+    case std::regex_constants::error_space: return "the pattern is too large";
+    case std::regex_constants::error_badrepeat: return "\"*\", \"+\", \"?\" or \"{\" repeats nothing";
+    case std::regex_constants::error_complexity:
+        return "the pattern is too complex (back-references are not supported)";
+    case std::regex_constants::error_stack: return "the pattern is too complex";
+    default: return "invalid pattern";
+    }
+}
+
+} // namespace
+
+Pattern Pattern::compile(std::string_view source) {
+    Pattern pattern;
+    pattern.m_source = std::string(source);
+    if (source.size() > k_max_pattern_length) {
+        pattern.m_error = "the pattern is longer than 1000 characters";
+        return pattern;
+    }
+    try {
+        // __polynomial selects libstdc++'s breadth-first executor: no exponential backtracking and no
+        // recursion proportional to the input, at the price of refusing back-references.
+        auto compiled = std::make_shared<Compiled>();
+        compiled->regex =
+            std::regex(pattern.m_source, std::regex::ECMAScript | std::regex_constants::__polynomial);
+        pattern.m_regex = std::move(compiled);
+    } catch (const std::regex_error& error) {
+        pattern.m_error = describe(error);
+    }
+    return pattern;
+}
+
+bool Pattern::search(std::string_view text) const {
+    if (m_regex == nullptr || text.size() > k_max_input_length) return false;
+    try {
+        return std::regex_search(text.begin(), text.end(), m_regex->regex);
+    } catch (const std::regex_error&) {
+        return false;
+    }
+}
+
+} // namespace kq

@@ -34,6 +34,7 @@ void setup_jobs(CLI::App& command, Context& context) {
     auto options = std::make_shared<JobsOptions>();
     command.footer(k_footer);
     command.add_option("-o,--output", options->output, "Output format: json (default: a table)")
+        ->type_name("FORMAT")
         ->check(CLI::IsMember({"json"}));
     command.callback([options, &context] { run_jobs(*options, context); });
 }

@@ -69,12 +69,14 @@ void run_render(const RenderOptions& options, Context& context) {
 void setup_render(CLI::App& command, Context& context) {
     auto options = std::make_shared<RenderOptions>();
     command.footer(k_footer);
-    command.add_option("job", options->job, "The job definition to render")->required();
+    command.add_option("job", options->job, "The job definition to render")->type_name("JOB")->required();
     command.add_option("-p,--param", options->params, "Set a param: NAME=VALUE (repeatable)")
         ->allow_extra_args(false)
         ->type_name("NAME=VALUE");
-    command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"");
+    command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"")
+        ->type_name("NAME");
     command.add_option("-o,--output", options->output, "Output format: yaml or json")
+        ->type_name("FORMAT")
         ->check(CLI::IsMember({"yaml", "json"}))
         ->capture_default_str();
     // CLI11 fills "args" alike with and without "--"; a validator that runs while parsing sees whether

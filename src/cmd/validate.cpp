@@ -55,6 +55,7 @@ void setup_validate(CLI::App& command, Context& context) {
     auto options = std::make_shared<ValidateOptions>();
     command.footer(k_footer);
     command.add_option("-o,--output", options->output, "Output format: json (default: lines on stderr)")
+        ->type_name("FORMAT")
         ->check(CLI::IsMember({"json"}));
     command.callback([options, &context] { run_validate(*options, context); });
 }

@@ -94,6 +94,19 @@ std::optional<FieldConverter::Text> FieldConverter::string_value(const SourceNod
         }
         return Text{value.text, true};
     }
+    if (m_mode == ConvertMode::trial) {
+        const std::vector<TemplatePart> parts = parse_template(value.text, error);
+        if (!error.empty()) {
+            m_diagnostics.add(value.location, fmt::format("{} in {}: {}", path, m_owner, error));
+            return std::nullopt;
+        }
+        for (const TemplatePart& part : parts) {
+            const bool unknown = part.kind == TemplatePart::Kind::env ||
+                                 (part.kind == TemplatePart::Kind::param &&
+                                  (m_values->params == nullptr || !m_values->params->contains(part.value)));
+            if (unknown) return Text{value.text, true};
+        }
+    }
     std::optional<std::string> expanded = expand_template(value.text, *m_values, error);
     if (!expanded) {
         m_diagnostics.add(value.location, fmt::format("{} in {}: {}", path, m_owner, error));

@@ -17,6 +17,8 @@ namespace kq::project {
 enum class ConvertMode {
     check,  // checks syntax and template syntax; values holding {{ }} are checked once rendered
     render, // expands templates, then checks every value
+    trial,  // as render, but a value referring to the environment or to a param without a value is
+            // only checked as written (validate uses it to try the params' defaults)
 };
 
 // Turns job values of the project file into their manifest form, recording every problem in

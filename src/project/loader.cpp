@@ -6,6 +6,7 @@
 #include "project/params.hpp"
 #include "project/schema.hpp"
 #include "project/templating.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/pattern.hpp"
 #include "util/text.hpp"
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <map>
 #include <set>
 
 namespace kq::project {
@@ -161,6 +163,18 @@ void check_section(const SourceNode& section, FieldConverter& converter, Diagnos
     }
 }
 
+// True when a string in node holds "{{".
+bool contains_template(const SourceNode& node) {
+    if (node.kind == NodeKind::scalar) return is_template(node.text);
+    for (const SourceEntry& entry : node.entries) {
+        if (contains_template(entry.value)) return true;
+    }
+    for (const SourceNode& item : node.items) {
+        if (contains_template(item)) return true;
+    }
+    return false;
+}
+
 // Reports {{ params.NAME }} references to params the job does not declare.
 void check_references(const SourceNode& node, const JobDef& job, Diagnostics& diagnostics) {
     switch (node.kind) {
@@ -198,8 +212,28 @@ void check_references(const SourceNode& node, const JobDef& job, Diagnostics& di
     }
 }
 
+// Renders a job's values with its params' defaults, so that a default which makes a number, name or
+// quantity invalid is found by validate, not by the first render. Values that need the environment
+// or a param without a default are left to render.
+void try_defaults(const JobDef& job, Diagnostics& diagnostics) {
+    std::map<std::string, std::string> values;
+    for (const ParamDef& param : job.params) {
+        if (param.default_value) values[param.name] = *param.default_value;
+        if (!param.default_value && !param.required) values[param.name] = "";
+    }
+    const TemplateValues template_values{&values, {}};
+    FieldConverter converter(ConvertMode::trial, fmt::format("job {}", quote(job.name)), &template_values,
+                             diagnostics);
+    for (const SourceEntry& entry : job.spec.entries) {
+        const FieldSpec* field = find_job_field(entry.key);
+        if (field == nullptr || !contains_template(entry.value)) continue;
+        converter.convert(*field, entry.value);
+    }
+}
+
 void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& project,
                Diagnostics& diagnostics) {
+    const std::size_t problems_before = diagnostics.size();
     JobDef job;
     job.name = entry.key;
     job.location = entry.key_location;
@@ -258,6 +292,7 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
                         fmt::format("{} has no image; set \"image\" in the job or in defaults", owner));
     }
     check_references(job.spec, job, diagnostics);
+    if (diagnostics.size() == problems_before) try_defaults(job, diagnostics);
     project.jobs.push_back(std::move(job));
 }
 
@@ -337,6 +372,11 @@ Project load_project(std::string_view text, const std::string& file, const std::
 }
 
 std::string read_project_file(const std::filesystem::path& path, const std::string& display_name) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+        fail(ErrorKind::usage, "{}: is a folder, not a project file; name the kq.yaml inside it",
+             display_name);
+    }
     return read_file(path, display_name, k_max_project_bytes);
 }
 

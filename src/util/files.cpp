@@ -40,23 +40,20 @@ std::string read_file(const std::filesystem::path& path, const std::string& disp
     FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) {
         const int error = errno;
-        fail(ErrorKind::usage, "{}: cannot read the project file: {}", display_name,
-             lowercase_first(std::strerror(error)));
+        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lowercase_first(std::strerror(error)));
     }
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) {
         const int error = errno;
-        fail(ErrorKind::usage, "{}: cannot read the project file: {}", display_name,
-             lowercase_first(std::strerror(error)));
+        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lowercase_first(std::strerror(error)));
     }
     if (S_ISDIR(status.st_mode)) {
-        fail(ErrorKind::usage, "{}: is a folder, not a project file; name the kq.yaml inside it",
-             display_name);
+        fail(ErrorKind::usage, "{}: is a folder, not a file", display_name);
     }
     if (!S_ISREG(status.st_mode)) fail(ErrorKind::usage, "{}: not a regular file", display_name);
     if (static_cast<std::size_t>(status.st_size) > max_bytes) {
-        fail(ErrorKind::usage, "{}: the file is {} bytes; project files may be at most {} bytes",
-             display_name, status.st_size, max_bytes);
+        fail(ErrorKind::usage, "{}: the file is {} bytes, more than the {} bytes allowed", display_name,
+             status.st_size, max_bytes);
     }
     std::string content;
     content.resize(static_cast<std::size_t>(status.st_size));
@@ -71,15 +68,14 @@ std::string read_file(const std::filesystem::path& path, const std::string& disp
         if (count < 0) {
             if (errno == EINTR) continue;
             const int error = errno;
-            fail(ErrorKind::usage, "{}: cannot read the project file: {}", display_name,
+            fail(ErrorKind::usage, "{}: cannot read: {}", display_name,
                  lowercase_first(std::strerror(error)));
         }
         if (count == 0) break;
         filled += static_cast<std::size_t>(count);
     }
     if (filled > max_bytes) {
-        fail(ErrorKind::usage, "{}: the file is larger than {} bytes, the most a project file may be",
-             display_name, max_bytes);
+        fail(ErrorKind::usage, "{}: the file is more than the {} bytes allowed", display_name, max_bytes);
     }
     content.resize(filled);
     return content;

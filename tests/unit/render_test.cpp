@@ -257,8 +257,11 @@ TEST_CASE("kq render: data on stdout only on success") {
 
     const auto missing = run_kq({"-f", "/nonexistent/kq.yaml", "render", "x"});
     CHECK(missing.status == 125);
-    CHECK(missing.err ==
-          "kq: error: /nonexistent/kq.yaml: cannot read the project file: no such file or directory\n");
+    CHECK(missing.err == "kq: error: /nonexistent/kq.yaml: cannot read: no such file or directory\n");
+
+    const auto folder = run_kq({"-f", source_path("examples"), "render", "x"});
+    CHECK(folder.err == "kq: error: " + source_path("examples") +
+                            ": is a folder, not a project file; name the kq.yaml inside it\n");
 }
 
 TEST_CASE("kq render, jobs and validate find the project file upwards") {
@@ -293,6 +296,6 @@ TEST_CASE("kq render survives malformed files with a located error") {
     const auto huge = run_kq({"-f", (root / "kq.yaml").string(), "render", "x"});
     CHECK(huge.status == 125);
     CHECK(huge.err == "kq: error: " + (root / "kq.yaml").string() +
-                          ": the file is 5242880 bytes; project files may be at most 4194304 bytes\n");
+                          ": the file is 5242880 bytes, more than the 4194304 bytes allowed\n");
     std::filesystem::remove_all(root);
 }

@@ -109,10 +109,9 @@ TEST_CASE("read_file refuses folders, missing and oversized files") {
     std::ofstream(root / "big") << std::string(100, 'x');
     CHECK(kq::read_file(root / "small", "small", 10) == "hello");
     CHECK_THROWS_WITH_AS(kq::read_file(root / "big", "big", 10),
-                         "big: the file is 100 bytes; project files may be at most 10 bytes", kq::Error);
+                         "big: the file is 100 bytes, more than the 10 bytes allowed", kq::Error);
     CHECK_THROWS_WITH_AS(kq::read_file(root / "missing", "missing", 10),
-                         "missing: cannot read the project file: no such file or directory", kq::Error);
-    CHECK_THROWS_WITH_AS(kq::read_file(root, "dir", 10),
-                         "dir: is a folder, not a project file; name the kq.yaml inside it", kq::Error);
+                         "missing: cannot read: no such file or directory", kq::Error);
+    CHECK_THROWS_WITH_AS(kq::read_file(root, "dir", 10), "dir: is a folder, not a file", kq::Error);
     std::filesystem::remove_all(root);
 }

@@ -1,0 +1,413 @@
+#include "kube/client_config.hpp"
+
+#include "kube/pem.hpp"
+#include "kube/url.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace kq::kube {
+namespace {
+
+constexpr const char* k_serviceaccount_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+constexpr const char* k_exec_v1 = "client.authentication.k8s.io/v1";
+constexpr const char* k_exec_v1beta1 = "client.authentication.k8s.io/v1beta1";
+
+[[noreturn]] void entry_error(const Location& where, const std::string& entry, const std::string& message) {
+    throw Error(ErrorKind::cluster, fmt::format("{}: {}: {}", where.str(), entry, message));
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = std::strerror(errno);
+        return std::nullopt;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string env(const char* name) {
+    const char* value = std::getenv(name);
+    return value == nullptr ? "" : value;
+}
+
+std::string names_of(const auto& entries) {
+    std::vector<std::string> names;
+    for (const auto& [name, entry] : entries)
+        names.push_back(name);
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// A DNS-1123 label, which a namespace must be.
+bool is_dns_label(const std::string& text) {
+    if (text.empty() || text.size() > 63) return false;
+    for (char c : text) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return text.front() != '-' && text.back() != '-';
+}
+
+std::string auth_provider_advice(const std::string& name) {
+    if (name == "gcp") {
+        return "install gke-gcloud-auth-plugin and run 'gcloud container clusters get-credentials' to switch "
+               "to its "
+               "exec plugin";
+    }
+    if (name == "azure") {
+        return "install kubelogin and run 'kubelogin convert-kubeconfig' to switch to its exec plugin";
+    }
+    if (name == "oidc") {
+        return "use an exec plugin instead, such as kubelogin ('kubectl oidc-login setup')";
+    }
+    return "configure an exec credential plugin (users[].user.exec) instead";
+}
+
+void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has_client_certificate,
+                     const ProxyEnvironment& proxy) {
+    const std::string entry = fmt::format("cluster \"{}\"", cluster.name);
+    config.cluster = cluster.name;
+    if (cluster.server.empty()) entry_error(cluster.location, entry, "no server is set");
+
+    const bool has_ca =
+        !cluster.certificate_authority.empty() || cluster.certificate_authority_data.has_value();
+    std::string server = cluster.server;
+    // kubectl takes a bare host:port as https when anything about TLS is configured, else as http.
+    if (server.find("://") == std::string::npos) {
+        const bool tls = has_ca || cluster.insecure_skip_tls_verify || has_client_certificate;
+        server = (tls ? "https://" : "http://") + server;
+    }
+    const std::optional<Url> url = parse_url(server);
+    if (!url || (url->scheme != "https" && url->scheme != "http")) {
+        entry_error(cluster.at("server"), entry,
+                    fmt::format("server \"{}\" is not an http or https URL (e.g. https://host:6443)",
+                                cluster.server));
+    }
+    config.server = server;
+    while (config.server.ends_with('/'))
+        config.server.pop_back();
+
+    if (!cluster.certificate_authority.empty() && cluster.certificate_authority_data) {
+        entry_error(cluster.at("certificate-authority"), entry,
+                    "both certificate-authority and certificate-authority-data are set; keep one");
+    }
+    if (cluster.insecure_skip_tls_verify && has_ca) {
+        entry_error(cluster.at("insecure-skip-tls-verify"), entry,
+                    "insecure-skip-tls-verify can't be combined with a certificate authority; remove one");
+    }
+    if (!cluster.certificate_authority.empty()) {
+        std::string error;
+        std::optional<std::string> pem = read_file(cluster.certificate_authority, error);
+        if (!pem) {
+            entry_error(cluster.at("certificate-authority"), entry,
+                        fmt::format("certificate-authority \"{}\": cannot read: {}",
+                                    cluster.certificate_authority, error));
+        }
+        if (count_pem_certificates(*pem) == 0) {
+            entry_error(cluster.at("certificate-authority"), entry,
+                        fmt::format("certificate-authority \"{}\" holds no PEM certificate",
+                                    cluster.certificate_authority));
+        }
+        config.ca_pem = std::move(*pem);
+        config.ca_origin = fmt::format("certificate-authority \"{}\" of cluster \"{}\"",
+                                       cluster.certificate_authority, cluster.name);
+    } else if (cluster.certificate_authority_data) {
+        if (count_pem_certificates(*cluster.certificate_authority_data) == 0) {
+            entry_error(cluster.at("certificate-authority-data"), entry,
+                        "certificate-authority-data holds no PEM certificate");
+        }
+        config.ca_pem = *cluster.certificate_authority_data;
+        config.ca_origin = fmt::format("certificate-authority-data of cluster \"{}\"", cluster.name);
+    }
+    config.insecure_skip_tls_verify = cluster.insecure_skip_tls_verify;
+    config.tls_server_name = cluster.tls_server_name;
+    config.disable_compression = cluster.disable_compression;
+    config.exec_cluster_config = cluster.exec_extension;
+
+    if (!cluster.proxy_url.empty()) {
+        const std::optional<Url> proxy_url = parse_url(cluster.proxy_url);
+        if (!proxy_url) {
+            entry_error(cluster.at("proxy-url"), entry,
+                        fmt::format("proxy-url \"{}\" is not a URL", cluster.proxy_url));
+        }
+        if (proxy_url->scheme != "http" && proxy_url->scheme != "https" && proxy_url->scheme != "socks5") {
+            entry_error(cluster.at("proxy-url"), entry,
+                        fmt::format("proxy-url \"{}\": unsupported scheme \"{}\"; use http, https or socks5",
+                                    proxy_url->redacted(), proxy_url->scheme));
+        }
+        config.proxy_url = cluster.proxy_url;
+        config.proxy_origin = fmt::format("proxy-url of cluster \"{}\"", cluster.name);
+    } else {
+        config.proxy_url = proxy_from_environment(*url, proxy);
+        if (!config.proxy_url.empty())
+            config.proxy_origin = url->scheme == "https" ? "HTTPS_PROXY" : "HTTP_PROXY";
+    }
+}
+
+// Reads a certificate or key from its file or data field into `out`.
+void read_pem_field(const UserEntry& user, const std::string& entry, const std::string& field,
+                    const std::string& path, const std::optional<std::string>& data, std::string& out) {
+    if (!path.empty() && data) {
+        entry_error(user.at(field), entry,
+                    fmt::format("both {} and {}-data are set; keep one", field, field));
+    }
+    if (data) {
+        out = *data;
+        return;
+    }
+    std::string error;
+    std::optional<std::string> text = read_file(path, error);
+    if (!text)
+        entry_error(user.at(field), entry, fmt::format("{} \"{}\": cannot read: {}", field, path, error));
+    out = std::move(*text);
+}
+
+void resolve_user(const UserEntry& user, ClientConfig& config) {
+    const std::string entry = fmt::format("user \"{}\"", user.name);
+    config.user = user.name;
+    if (user.auth_provider) {
+        entry_error(user.at("auth-provider"), entry,
+                    fmt::format("the \"{}\" auth-provider is no longer supported by kubectl or kq; {}",
+                                *user.auth_provider, auth_provider_advice(*user.auth_provider)));
+    }
+
+    const bool has_certificate = !user.client_certificate.empty() || user.client_certificate_data.has_value();
+    const bool has_key = !user.client_key.empty() || user.client_key_data.has_value();
+    if (has_certificate && !has_key) {
+        entry_error(user.at(user.client_certificate_data ? "client-certificate-data" : "client-certificate"),
+                    entry, "a client certificate is set without client-key or client-key-data");
+    }
+    if (has_key && !has_certificate) {
+        entry_error(user.at(user.client_key_data ? "client-key-data" : "client-key"), entry,
+                    "a client key is set without client-certificate or client-certificate-data");
+    }
+    if (has_certificate) {
+        read_pem_field(user, entry, "client-certificate", user.client_certificate,
+                       user.client_certificate_data, config.client_certificate_pem);
+        read_pem_field(user, entry, "client-key", user.client_key, user.client_key_data,
+                       config.client_key_pem);
+        const std::string certificate_field =
+            user.client_certificate_data ? "client-certificate-data" : "client-certificate";
+        const std::string key_field = user.client_key_data ? "client-key-data" : "client-key";
+        switch (check_key_pair(config.client_certificate_pem, config.client_key_pem)) {
+        case KeyPairProblem::none: break;
+        case KeyPairProblem::no_certificate:
+            entry_error(user.at(certificate_field), entry,
+                        fmt::format("{} holds no PEM certificate", certificate_field));
+        case KeyPairProblem::no_key:
+            entry_error(user.at(key_field), entry, fmt::format("{} holds no PEM private key", key_field));
+        case KeyPairProblem::mismatch:
+            entry_error(user.at(key_field), entry,
+                        fmt::format("{} does not match {}", key_field, certificate_field));
+        }
+    }
+
+    if (!user.token.empty() && (!user.username.empty() || !user.password.empty())) {
+        entry_error(user.location, entry, "both token and username/password are set; keep one");
+    }
+    config.token = user.token;
+    config.token_file = user.token_file;
+    if (!user.token_file.empty() && user.token.empty()) {
+        std::string error;
+        if (!read_file(user.token_file, error)) {
+            entry_error(user.at("tokenFile"), entry,
+                        fmt::format("tokenFile \"{}\": cannot read: {}", user.token_file, error));
+        }
+    }
+    config.username = user.username;
+    config.password = user.password;
+
+    if (user.exec) {
+        const ExecConfig& exec = *user.exec;
+        const Location where = user.at("exec");
+        if (exec.api_version.empty()) {
+            entry_error(where, entry, fmt::format("exec: apiVersion is not set; use {}", k_exec_v1));
+        }
+        if (exec.api_version != k_exec_v1 && exec.api_version != k_exec_v1beta1) {
+            entry_error(where, entry,
+                        fmt::format("exec: apiVersion \"{}\" is not supported; use {} or {}",
+                                    exec.api_version, k_exec_v1, k_exec_v1beta1));
+        }
+        if (exec.command.empty()) entry_error(where, entry, "exec: command is not set");
+        if (exec.interactive_mode.empty()) {
+            entry_error(where, entry, "exec: interactiveMode is not set; use Never, IfAvailable or Always");
+        }
+        if (exec.interactive_mode != "Never" && exec.interactive_mode != "IfAvailable" &&
+            exec.interactive_mode != "Always") {
+            entry_error(where, entry,
+                        fmt::format("exec: interactiveMode \"{}\" is not one of Never, IfAvailable, Always",
+                                    exec.interactive_mode));
+        }
+        // kubectl runs the plugin only when nothing else authenticates the user.
+        const bool other = has_certificate || !user.token.empty() || !user.token_file.empty() ||
+                           !user.username.empty() || !user.password.empty();
+        if (!other) config.exec = exec;
+    }
+
+    if (user.impersonate.empty() && (!user.impersonate_uid.empty() || !user.impersonate_groups.empty() ||
+                                     !user.impersonate_extra.empty())) {
+        entry_error(user.location, entry, "as-uid, as-groups or as-user-extra is set without as");
+    }
+    config.impersonate = {user.impersonate, user.impersonate_uid, user.impersonate_groups,
+                          user.impersonate_extra};
+}
+
+} // namespace
+
+InClusterEnvironment InClusterEnvironment::from_process() {
+    std::string dir = env("KQ_SERVICEACCOUNT_DIR");
+    if (dir.empty()) dir = k_serviceaccount_dir;
+    return {env("KUBERNETES_SERVICE_HOST"), env("KUBERNETES_SERVICE_PORT"), env("POD_NAMESPACE"), dir};
+}
+
+ConfigSelection ConfigSelection::from_process(const std::string& kubeconfig_flag,
+                                              const std::string& context_flag) {
+    ConfigSelection selection;
+    selection.search.explicit_path = kubeconfig_flag;
+    if (const char* value = std::getenv("KUBECONFIG"); value != nullptr)
+        selection.search.kubeconfig_env = value;
+    selection.search.home = env("HOME");
+    selection.context = context_flag;
+    selection.proxy = ProxyEnvironment::from_process();
+    selection.in_cluster = InClusterEnvironment::from_process();
+    return selection;
+}
+
+ClientConfig resolve_client_config(const Kubeconfig& kubeconfig, const std::string& context,
+                                   const ProxyEnvironment& proxy) {
+    ClientConfig config;
+    config.source = kubeconfig.source();
+    const std::string name = context.empty() ? kubeconfig.current_context : context;
+    if (name.empty()) {
+        if (kubeconfig.contexts.empty()) {
+            fail(ErrorKind::cluster, "{}: no current-context is set and the kubeconfig defines no contexts",
+                 config.source);
+        }
+        fail(ErrorKind::cluster,
+             "{}: no current-context is set; choose a context with --context (contexts: {})", config.source,
+             names_of(kubeconfig.contexts));
+    }
+    const auto found = kubeconfig.contexts.find(name);
+    if (found == kubeconfig.contexts.end()) {
+        const std::string known =
+            kubeconfig.contexts.empty() ? "it defines none" : "contexts: " + names_of(kubeconfig.contexts);
+        if (!context.empty()) {
+            fail(ErrorKind::cluster, "--context: context \"{}\" not found in {} ({})", name, config.source,
+                 known);
+        }
+        fail(ErrorKind::cluster, "{}: current-context \"{}\" not found ({})",
+             kubeconfig.current_context_location.str(), name, known);
+    }
+    const ContextEntry& entry = found->second;
+    const std::string what = fmt::format("context \"{}\"", entry.name);
+    config.context = entry.name;
+
+    if (entry.cluster.empty()) entry_error(entry.location, what, "no cluster is set");
+    const auto cluster = kubeconfig.clusters.find(entry.cluster);
+    if (cluster == kubeconfig.clusters.end()) {
+        entry_error(entry.at("cluster"), what, fmt::format("cluster \"{}\" not found", entry.cluster));
+    }
+    const UserEntry* user = nullptr;
+    if (!entry.user.empty()) {
+        const auto found_user = kubeconfig.users.find(entry.user);
+        if (found_user == kubeconfig.users.end()) {
+            entry_error(entry.at("user"), what, fmt::format("user \"{}\" not found", entry.user));
+        }
+        user = &found_user->second;
+    }
+    if (!entry.namespace_name.empty() && !is_dns_label(entry.namespace_name)) {
+        entry_error(entry.at("namespace"), what,
+                    fmt::format("namespace \"{}\" is not a valid namespace name (a DNS-1123 label)",
+                                entry.namespace_name));
+    }
+    config.namespace_name = entry.namespace_name;
+
+    if (user != nullptr) resolve_user(*user, config);
+    resolve_cluster(cluster->second, config, !config.client_certificate_pem.empty(), proxy);
+    return config;
+}
+
+std::optional<ClientConfig> in_cluster_config(const InClusterEnvironment& environment) {
+    if (environment.service_host.empty() || environment.service_port.empty()) return std::nullopt;
+    namespace fs = std::filesystem;
+    ClientConfig config;
+    config.in_cluster = true;
+    config.source = "in-cluster configuration";
+    config.cluster = "in-cluster";
+    const std::string host = environment.service_host.find(':') != std::string::npos
+                                 ? "[" + environment.service_host + "]"
+                                 : environment.service_host;
+    config.server = fmt::format("https://{}:{}", host, environment.service_port);
+
+    config.token_file = (fs::path(environment.serviceaccount_dir) / "token").string();
+    std::string error;
+    if (!read_file(config.token_file, error)) {
+        fail(ErrorKind::cluster,
+             "in-cluster configuration: \"{}\": cannot read the service account token: {}", config.token_file,
+             error);
+    }
+    // As kubectl does, a missing or unusable ca.crt leaves the system's roots in place rather than failing.
+    const std::string ca_file = (fs::path(environment.serviceaccount_dir) / "ca.crt").string();
+    if (std::optional<std::string> ca = read_file(ca_file, error); ca && count_pem_certificates(*ca) > 0) {
+        config.ca_pem = std::move(*ca);
+        config.ca_origin = fmt::format("the service account's \"{}\"", ca_file);
+    }
+    config.namespace_name = environment.pod_namespace;
+    if (config.namespace_name.empty()) {
+        const std::string namespace_file = (fs::path(environment.serviceaccount_dir) / "namespace").string();
+        if (std::optional<std::string> text = read_file(namespace_file, error)) {
+            const size_t end = text->find_last_not_of(" \t\r\n");
+            config.namespace_name = end == std::string::npos ? "" : text->substr(0, end + 1);
+        }
+    }
+    return config;
+}
+
+ClientConfig load_client_config(const ConfigSelection& selection) {
+    std::optional<Kubeconfig> kubeconfig = load_kubeconfig(selection.search);
+    const bool empty = !kubeconfig || (kubeconfig->contexts.empty() && kubeconfig->clusters.empty() &&
+                                       kubeconfig->users.empty() && kubeconfig->current_context.empty());
+    if (empty && selection.context.empty()) {
+        if (std::optional<ClientConfig> config = in_cluster_config(selection.in_cluster)) return *config;
+    }
+    if (!kubeconfig) {
+        fail(ErrorKind::cluster,
+             "no kubeconfig found and not running in a pod: pass --kubeconfig, set KUBECONFIG or create "
+             "~/.kube/config");
+    }
+    return resolve_client_config(*kubeconfig, selection.context, selection.proxy);
+}
+
+std::string auth_method(const ClientConfig& config) {
+    std::string method;
+    if (config.exec) {
+        method =
+            fmt::format("exec plugin {}", std::filesystem::path(config.exec->command).filename().string());
+    } else if (!config.client_certificate_pem.empty()) {
+        method = "client certificate";
+        if (!config.token.empty() || !config.token_file.empty()) method += " and token";
+    } else if (config.in_cluster) {
+        method = fmt::format("service account token {}", config.token_file);
+    } else if (!config.token_file.empty()) {
+        method = fmt::format("token file {}", config.token_file);
+    } else if (!config.token.empty()) {
+        method = "token";
+    } else if (!config.username.empty() || !config.password.empty()) {
+        method = "basic auth";
+    } else {
+        method = "none";
+    }
+    if (!config.impersonate.user.empty())
+        method += fmt::format(", impersonating \"{}\"", config.impersonate.user);
+    return method;
+}
+
+} // namespace kq::kube

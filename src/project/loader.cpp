@@ -46,7 +46,9 @@ constexpr std::array<std::string_view, 4> k_top_keys = {"version", "namespace", 
 constexpr std::array<std::string_view, 5> k_param_keys = {"default", "required", "description", "pattern",
                                                           "enum"};
 
-std::vector<ParamDef> parse_params(const SourceNode& node, FieldConverter& converter,
+// check_values is false when the params were checked already and only their model is wanted: it
+// skips compiling patterns, the costliest part of loading a large project.
+std::vector<ParamDef> parse_params(const SourceNode& node, FieldConverter& converter, bool check_values,
                                    Diagnostics& diagnostics) {
     std::vector<ParamDef> params;
     if (node.kind == NodeKind::null) return params;
@@ -102,7 +104,7 @@ std::vector<ParamDef> parse_params(const SourceNode& node, FieldConverter& conve
                                                              describe_kind(*value)));
                 pattern_ok = false;
             } else {
-                const Pattern pattern = Pattern::compile(value->text);
+                const Pattern pattern = check_values ? Pattern::compile(value->text) : Pattern::compile("");
                 if (!pattern.valid()) {
                     diagnostics.add(value->location, fmt::format("invalid pattern {} of {}: {}",
                                                                  quote(value->text), where, pattern.error()));
@@ -130,7 +132,7 @@ std::vector<ParamDef> parse_params(const SourceNode& node, FieldConverter& conve
             diagnostics.add(entry.key_location,
                             fmt::format("{} is required and has a default; drop one", where));
         }
-        if (param.default_value && pattern_ok) {
+        if (param.default_value && pattern_ok && check_values) {
             if (auto problem = check_param_value(param, *param.default_value)) {
                 diagnostics.add(
                     spec.find("default")->location,
@@ -156,7 +158,7 @@ void check_section(const SourceNode& section, FieldConverter& converter, Diagnos
             continue;
         }
         if (field->kind == FieldKind::params) {
-            parse_params(entry.value, converter, diagnostics);
+            parse_params(entry.value, converter, true, diagnostics);
             continue;
         }
         converter.convert(*field, entry.value);
@@ -272,7 +274,7 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
         // Problems were reported per section above; parsing the merged params again must not repeat them.
         Diagnostics repeated;
         FieldConverter quiet(ConvertMode::check, owner, nullptr, repeated);
-        job.params = parse_params(*params, quiet, repeated);
+        job.params = parse_params(*params, quiet, false, repeated);
     }
     job.spec.kind = NodeKind::map;
     job.spec.location = merged.location;

@@ -78,8 +78,10 @@ TEST_CASE("Pattern refuses what could hang or crash kq") {
     // Exponential for a backtracking matcher; linear here.
     const kq::Pattern evil = kq::Pattern::compile("^(a+)+$");
     REQUIRE(evil.valid());
+    std::string almost(4001, 'a');
+    almost.back() = '!';
     const auto start = std::chrono::steady_clock::now();
-    CHECK_FALSE(evil.search(std::string(4000, 'a') + "!"));
+    CHECK_FALSE(evil.search(almost));
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
     // Longer inputs than the limit never match rather than risk the stack.
     CHECK_FALSE(kq::Pattern::compile("a").search(std::string(5000, 'a')));

@@ -53,19 +53,33 @@ private:
         bool deferred = false;
     };
 
+    // A scalar as a string: expanded in render mode, deferred when check mode meets a template.
     std::optional<Text> string_value(const SourceNode& value, std::string_view path);
+    // A non-negative 32-bit integer, from a plain number or a string that expands to one.
     std::optional<nlohmann::json> count(const SourceNode& value, std::string_view path);
+    // true or false.
     std::optional<bool> boolean(const SourceNode& value, std::string_view path);
+    // A list of strings, or with names set a list of object names rendered as [{name: N}].
     std::optional<nlohmann::json> string_list(const SourceNode& value, std::string_view path, bool names);
+    // labels, annotations or nodeSelector: keys and values checked as the field's kind requires.
     std::optional<nlohmann::json> string_map(const FieldSpec& field, const SourceNode& value);
+    // env as the container's list of {name, value} or {name, valueFrom}.
     std::optional<nlohmann::json> env(const SourceNode& value);
+    // One env variable's {secretKeyRef|configMapKeyRef|fieldRef|resourceFieldRef}.
     std::optional<nlohmann::json> env_source(const SourceNode& value, std::string_view path);
+    // {name, key, optional} (or {name, optional} without needs_key) of a Secret or ConfigMap.
     std::optional<nlohmann::json> key_ref(const SourceNode& value, std::string_view path, bool needs_key);
+    // envFrom's list of {configMapRef|secretRef, prefix}.
     std::optional<nlohmann::json> env_from(const SourceNode& value);
+    // resources' requests and limits.
     std::optional<nlohmann::json> resources(const SourceNode& value);
+    // One quantity, as a string.
     std::optional<std::string> quantity(const SourceNode& value, std::string_view path);
+    // True when value is of kind, else records that it must be expected.
     bool expect(const SourceNode& value, NodeKind kind, std::string_view path, std::string_view expected);
+    // Records "PATH in OWNER must be EXPECTED, not KIND".
     void wrong_type(const SourceNode& value, std::string_view path, std::string_view expected);
+    // Records "invalid PATH "SHOWN" in OWNER: REASON".
     void invalid(const SourceNode& value, std::string_view path, std::string_view shown,
                  std::string_view reason);
 

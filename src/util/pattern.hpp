@@ -33,6 +33,7 @@ public:
     bool search(std::string_view text) const;
 
 private:
+    // The compiled std::regex, kept out of the header so <regex> stays in one translation unit.
     struct Compiled;
     std::string m_source;
     std::string m_error;

@@ -1,52 +1,70 @@
 #include "util/duration.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <string>
 
 namespace kq {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Milliseconds in one of Go's duration units, or 0 for an unknown unit.
+double unit_scale(std::string_view unit) {
+    if (unit == "ns") return 1e-6;
+    if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") return 1e-3;
+    if (unit == "ms") return 1;
+    if (unit == "s") return 1e3;
+    if (unit == "m") return 60e3;
+    if (unit == "h") return 3600e3;
+    return 0;
+}
+
+} // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
     bool all_digits = true;
     for (char c : text)
-        all_digits = all_digits && c >= '0' && c <= '9';
+        all_digits = all_digits && is_digit(c);
     if (all_digits) {
-        if (text.size() > 12) return std::nullopt;
-        return std::chrono::seconds(std::stoll(std::string(text)));
+        long long seconds = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error != std::errc() || end != text.data() + text.size() || seconds > 1000000000LL)
+            return std::nullopt;
+        return std::chrono::seconds(seconds);
     }
 
     double total_ms = 0;
     size_t pos = 0;
     while (pos < text.size()) {
-        const size_t number_start = pos;
-        while (pos < text.size() && ((text[pos] >= '0' && text[pos] <= '9') || text[pos] == '.'))
-            ++pos;
-        if (pos == number_start) return std::nullopt;
-        const std::string number(text.substr(number_start, pos - number_start));
-        if (number == "." || number.find('.') != number.rfind('.')) return std::nullopt;
+        // A number (digits with at most one dot), then a unit.
+        double value = 0;
+        double fraction = 0.1;
+        int dots = 0;
+        size_t digits = 0;
+        for (; pos < text.size() && (is_digit(text[pos]) || text[pos] == '.'); ++pos) {
+            if (text[pos] == '.') {
+                ++dots;
+                continue;
+            }
+            ++digits;
+            if (dots == 0) {
+                value = value * 10 + (text[pos] - '0');
+            } else {
+                value += (text[pos] - '0') * fraction;
+                fraction /= 10;
+            }
+        }
+        if (digits == 0 || dots > 1) return std::nullopt;
         const size_t unit_start = pos;
-        while (pos < text.size() && !((text[pos] >= '0' && text[pos] <= '9') || text[pos] == '.'))
+        while (pos < text.size() && !is_digit(text[pos]) && text[pos] != '.')
             ++pos;
-        const std::string_view unit = text.substr(unit_start, pos - unit_start);
-        double scale = 0;
-        if (unit == "ns")
-            scale = 1e-6;
-        else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs")
-            scale = 1e-3;
-        else if (unit == "ms")
-            scale = 1;
-        else if (unit == "s")
-            scale = 1e3;
-        else if (unit == "m")
-            scale = 60e3;
-        else if (unit == "h")
-            scale = 3600e3;
-        else
-            return std::nullopt;
-        total_ms += std::stod(number) * scale;
+        const double scale = unit_scale(text.substr(unit_start, pos - unit_start));
+        if (scale == 0) return std::nullopt;
+        total_ms += value * scale;
     }
     if (!std::isfinite(total_ms) || total_ms > 1e15) return std::nullopt;
-    return std::chrono::milliseconds(static_cast<long long>(std::llround(total_ms)));
+    return std::chrono::milliseconds(std::llround(total_ms));
 }
 
 } // namespace kq

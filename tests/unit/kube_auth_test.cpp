@@ -1,0 +1,291 @@
+#include "kube/auth.hpp"
+#include "test_helpers.hpp"
+#include "util/base64.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using kq::testing::source_path;
+namespace kube = kq::kube;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A folder under the system's temporary folder, removed with its contents at the end of the test.
+struct Scratch {
+    std::filesystem::path path;
+    Scratch() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "kq-auth-XXXXXX").string();
+        path = mkdtemp(pattern.data());
+    }
+    ~Scratch() { std::filesystem::remove_all(path); }
+    std::string write(const std::string& name, const std::string& text, bool executable = false) const {
+        const std::string file = (path / name).string();
+        std::ofstream(file) << text;
+        if (executable) chmod(file.c_str(), 0755);
+        return file;
+    }
+    std::string read(const std::string& name) const {
+        std::ifstream in(path / name);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A plugin script that counts its runs in `calls`, keeps its environment, and prints `output`.
+std::string plugin_script(const Scratch& scratch, const std::string& output, int exit_code = 0) {
+    return scratch.write("plugin",
+                         "#!/bin/sh\n"
+                         "echo run >> \"$(dirname \"$0\")/calls\"\n"
+                         "printf '%s' \"$KUBERNETES_EXEC_INFO\" > \"$(dirname \"$0\")/info\"\n"
+                         "printf '%s|%s' \"$PLUGIN_MODE\" \"$*\" > \"$(dirname \"$0\")/env\"\n"
+                         "cat <<'JSON'\n" +
+                             output + "\nJSON\nexit " + std::to_string(exit_code) + "\n",
+                         true);
+}
+
+int calls(const Scratch& scratch) {
+    std::ifstream in(scratch.path / "calls");
+    int count = 0;
+    std::string line;
+    while (std::getline(in, line))
+        ++count;
+    return count;
+}
+
+std::string error_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const kq::Error& error) {
+        return error.what();
+    }
+    return "";
+}
+
+kube::ClientConfig exec_config(const std::string& command, const std::string& api_version) {
+    kube::ClientConfig config;
+    config.user = "eks";
+    config.server = "https://k8s.test:6443";
+    config.exec = kube::ExecConfig{};
+    config.exec->api_version = api_version;
+    config.exec->command = command;
+    config.exec->interactive_mode = "Never";
+    return config;
+}
+
+} // namespace
+
+TEST_CASE("static credentials: bearer token, basic auth, client certificate") {
+    kube::ClientConfig config;
+    config.token = "abc";
+    kube::Authenticator token(config);
+    CHECK(token.credentials().authorization == "Bearer abc");
+    CHECK_FALSE(token.refresh(token.credentials())); // nothing could change
+
+    config = {};
+    config.username = "admin";
+    config.password = "secret";
+    CHECK(kube::Authenticator(config).credentials().authorization ==
+          "Basic " + kq::base64_encode("admin:secret"));
+
+    config = {};
+    config.client_certificate_pem = "CERT";
+    config.client_key_pem = "KEY";
+    const kube::Credentials credentials = kube::Authenticator(config).credentials();
+    CHECK(credentials.authorization.empty());
+    REQUIRE(credentials.certificate != nullptr);
+    CHECK(credentials.certificate->certificate_pem == "CERT");
+    CHECK(credentials.certificate->key_pem == "KEY");
+}
+
+TEST_CASE("a token file is read again when it changes, as rotated service-account tokens do") {
+    Scratch scratch;
+    kube::ClientConfig config;
+    config.token_file = scratch.write("token", "first\n");
+    kube::Authenticator auth(config);
+    const kube::Credentials first = auth.credentials();
+    CHECK(first.authorization == "Bearer first");
+    CHECK(auth.credentials().generation == first.generation);
+
+    // Projected tokens are swapped in by renaming a new file over the link, so the inode changes.
+    const std::string next = scratch.write("token.new", "second-token");
+    std::filesystem::rename(next, config.token_file);
+    const kube::Credentials second = auth.credentials();
+    CHECK(second.authorization == "Bearer second-token");
+    CHECK(second.generation != first.generation);
+
+    // After a 401 the file is read again even when nothing about it seems to have changed.
+    CHECK_FALSE(auth.refresh(second));
+    CHECK(auth.refresh(first)); // an older request's 401: newer credentials exist already
+
+    std::filesystem::remove(config.token_file);
+    CHECK(error_of([&] { auth.refresh(auth.credentials()); }) ==
+          "token file \"" + config.token_file + "\": cannot read: No such file or directory");
+
+    // A static token, when there is one, stands in while the file can't be read.
+    config.token = "fallback";
+    kube::Authenticator with_fallback(config);
+    CHECK(with_fallback.credentials().authorization == "Bearer fallback");
+
+    scratch.write("token", "   \n");
+    config.token.clear();
+    kube::Authenticator empty(config);
+    CHECK(error_of([&] { empty.credentials(); }) == "token file \"" + config.token_file + "\" is empty");
+}
+
+TEST_CASE("an exec plugin runs once, its token is cached until it expires, and a 401 runs it again") {
+    Scratch scratch;
+    const std::string command =
+        plugin_script(scratch, R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+                               R"("status":{"token":"tok-1","expirationTimestamp":"2030-01-01T00:00:00Z"}})");
+    kube::ClientConfig config = exec_config(command, "client.authentication.k8s.io/v1");
+    config.exec->args = {"--region", "eu"};
+    config.exec->env = {{"PLUGIN_MODE", "test"}};
+    std::chrono::system_clock::time_point now =
+        std::chrono::sys_days{std::chrono::year{2029} / 12 / 31} + std::chrono::hours{23};
+    kube::AuthOptions options;
+    options.now = [&] { return now; };
+    kube::Authenticator auth(config, options);
+
+    const kube::Credentials first = auth.credentials();
+    CHECK(first.authorization == "Bearer tok-1");
+    CHECK(auth.credentials().authorization == "Bearer tok-1");
+    CHECK(auth.credentials().generation == first.generation);
+    CHECK(calls(scratch) == 1);
+    CHECK(auth.exec_runs() == 1);
+    CHECK(scratch.read("env") == "test|--region eu");
+    CHECK(nlohmann::json::parse(scratch.read("info")) ==
+          nlohmann::json::parse(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+                                R"("spec":{"interactive":false}})"));
+
+    // Past the expiry the plugin runs again.
+    now += 2h;
+    CHECK(auth.credentials().generation != first.generation);
+    CHECK(calls(scratch) == 2);
+    now -= 2h;
+
+    // A 401 runs it once more; other requests that failed with the same credentials don't run it again.
+    const kube::Credentials used = auth.credentials();
+    CHECK(auth.refresh(used));
+    CHECK(calls(scratch) == 3);
+    CHECK(auth.refresh(used));
+    CHECK(calls(scratch) == 3);
+}
+
+TEST_CASE("an exec plugin's client certificate is used, and provideClusterInfo passes the cluster") {
+    Scratch scratch;
+    const std::string certificate = slurp(source_path("tests/fixtures/kubeconfig/pki/ec.crt"));
+    const std::string key = slurp(source_path("tests/fixtures/kubeconfig/pki/ec.key"));
+    const nlohmann::json output = {
+        {"apiVersion", "client.authentication.k8s.io/v1beta1"},
+        {"kind", "ExecCredential"},
+        {"status", {{"clientCertificateData", certificate}, {"clientKeyData", key}}}};
+    kube::ClientConfig config =
+        exec_config(plugin_script(scratch, output.dump()), "client.authentication.k8s.io/v1beta1");
+    config.exec->provide_cluster_info = true;
+    config.exec->interactive_mode = "IfAvailable";
+    config.ca_pem = "CA PEM";
+    config.tls_server_name = "kubernetes";
+    config.proxy_url = "http://proxy.test:3128";
+    config.exec_cluster_config = {{"audience", "kq"}};
+    kube::AuthOptions options;
+    options.stdin_is_terminal = true;
+    kube::Authenticator auth(config, options);
+    const kube::Credentials credentials = auth.credentials();
+    CHECK(credentials.authorization.empty());
+    REQUIRE(credentials.certificate != nullptr);
+    CHECK(credentials.certificate->certificate_pem == certificate);
+    CHECK(credentials.certificate->key_pem == key);
+    CHECK(nlohmann::json::parse(scratch.read("info")) ==
+          nlohmann::json{{"apiVersion", "client.authentication.k8s.io/v1beta1"},
+                         {"kind", "ExecCredential"},
+                         {"spec",
+                          {{"interactive", true},
+                           {"cluster",
+                            {{"server", "https://k8s.test:6443"},
+                             {"tls-server-name", "kubernetes"},
+                             {"certificate-authority-data", kq::base64_encode("CA PEM")},
+                             {"proxy-url", "http://proxy.test:3128"},
+                             {"config", {{"audience", "kq"}}}}}}}});
+}
+
+TEST_CASE("exec plugin failures say which plugin and what went wrong") {
+    Scratch scratch;
+    const std::string v1 = "client.authentication.k8s.io/v1";
+    const std::string prefix = "exec plugin \"";
+    const auto run = [&](const std::string& output, int exit_code = 0, const std::string& mode = "Never") {
+        const std::string command = plugin_script(scratch, output, exit_code);
+        kube::ClientConfig config = exec_config(command, v1);
+        config.exec->interactive_mode = mode;
+        kube::Authenticator auth(config);
+        return error_of([&] { auth.credentials(); });
+    };
+    const std::string plugin = prefix + (scratch.path / "plugin").string() + "\" of user \"eks\"";
+    CHECK(run("{}", 3) == plugin + " failed with exit code 3");
+    CHECK(run("not json").starts_with(plugin + " printed no ExecCredential: "));
+    CHECK(
+        run(R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"x"}})") ==
+        plugin + " is configured for client.authentication.k8s.io/v1 but printed apiVersion "
+                 "\"client.authentication.k8s.io/v1beta1\"");
+    CHECK(run(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential"})") ==
+          plugin + " printed no status");
+    CHECK(run(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}})") ==
+          plugin + " printed neither a token nor a client certificate and key");
+    CHECK(
+        run(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientKeyData":"k"}})") ==
+        plugin + " printed a client key without its certificate");
+    CHECK(run(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+              R"("status":{"token":"t","expirationTimestamp":"tomorrow"}})") ==
+          plugin + " printed an expirationTimestamp \"tomorrow\" that is not RFC 3339");
+    CHECK(
+        run(R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}})",
+            0, "Always") ==
+        plugin + " needs a terminal (interactiveMode: Always) but standard input is not one");
+
+    kube::ClientConfig missing = exec_config("kq-no-such-plugin", v1);
+    missing.exec->install_hint = "Install it with: apt install kq-no-such-plugin\n";
+    CHECK(error_of([&] { kube::Authenticator(missing).credentials(); }) ==
+          "exec plugin \"kq-no-such-plugin\" of user \"eks\": \"kq-no-such-plugin\" is not on PATH\n"
+          "Install it with: apt install kq-no-such-plugin");
+    kube::ClientConfig no_file = exec_config("/nonexistent/plugin", v1);
+    CHECK(error_of([&] { kube::Authenticator(no_file).credentials(); }) ==
+          "exec plugin \"/nonexistent/plugin\" of user \"eks\": \"/nonexistent/plugin\" does not exist or is "
+          "not "
+          "executable");
+}
+
+TEST_CASE("expirationTimestamp is read as RFC 3339, with fractions and offsets") {
+    kube::ExecConfig exec;
+    exec.api_version = "client.authentication.k8s.io/v1";
+    const auto expiry = [&](const std::string& timestamp) {
+        const nlohmann::json output = {{"apiVersion", exec.api_version},
+                                       {"kind", "ExecCredential"},
+                                       {"status", {{"token", "t"}, {"expirationTimestamp", timestamp}}}};
+        return kube::parse_exec_credential(output.dump(), exec, "plugin").expiry;
+    };
+    const std::chrono::system_clock::time_point new_year =
+        std::chrono::sys_days{std::chrono::year{2030} / 1 / 1};
+    CHECK(expiry("2030-01-01T00:00:00Z") == new_year);
+    CHECK(expiry("2030-01-01T00:00:00.123456789Z") == new_year);
+    CHECK(expiry("2030-01-01T01:30:00+01:30") == new_year);
+    CHECK(expiry("2029-12-31T22:00:00-02:00") == new_year);
+    CHECK(error_of([&] { expiry("2030-01-01 00:00:00"); }) ==
+          "plugin printed an expirationTimestamp \"2030-01-01 00:00:00\" that is not RFC 3339");
+    CHECK(error_of([&] { expiry("2030-13-01T00:00:00Z"); }) ==
+          "plugin printed an expirationTimestamp \"2030-13-01T00:00:00Z\" that is not RFC 3339");
+}

@@ -20,6 +20,7 @@ constexpr CommandSpec k_commands[] = {
     {"render", "Print the Job manifest a definition renders to", setup_render},
     {"validate", "Check the project file and report every error", setup_validate},
     {"jobs", "List the job definitions of the project file", setup_jobs},
+    {"context", "Show the cluster, user and namespace kq would use", setup_context},
 };
 
 constexpr const char* k_description =

@@ -20,6 +20,7 @@ struct CommandSpec {
 void setup_render(CLI::App& command, Context& context);
 void setup_jobs(CLI::App& command, Context& context);
 void setup_validate(CLI::App& command, Context& context);
+void setup_context(CLI::App& command, Context& context);
 
 // The project file `kq init` writes.
 const char* starter_project();

@@ -1,6 +1,7 @@
 #include "cmd/app.hpp"
 
 #include "cmd/commands.hpp"
+#include "cmd/complete.hpp"
 #include "util/error.hpp"
 #include "util/version.hpp"
 
@@ -20,7 +21,16 @@ constexpr CommandSpec k_commands[] = {
     {"render", "Print the Job manifest a definition renders to", setup_render},
     {"validate", "Check the project file and report every error", setup_validate},
     {"jobs", "List the job definitions of the project file", setup_jobs},
+    {"init", "Write a commented starter kq.yaml", setup_init},
+    {"submit", "Create Jobs from a definition; optionally wait and stream their logs", setup_submit},
+    {"run", "Run a definition: create the Job, stream its logs, exit with its result", setup_run},
+    {"wait", "Wait until Jobs finish; exit with their result", setup_wait},
+    {"logs", "Print or follow the logs of every pod of a Job", setup_logs},
+    {"list", "List the Jobs kq made, with their status, completions, duration and age", setup_list},
+    {"status", "Show a Job's conditions, pods, exit codes and recent events", setup_status},
+    {"delete", "Delete Jobs and their pods: by name, definition, label, state or age", setup_delete},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
+    {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
 };
 
 constexpr const char* k_description =
@@ -91,6 +101,11 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
         context.out << command->help();
     });
 
+    // The shells' entry point reads the words itself: CLI11 would reject the half-typed line.
+    if (!args.empty() && args.front() == k_complete_command) {
+        return run_complete(app, {args.begin() + 1, args.end()}, context);
+    }
+
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
@@ -130,8 +145,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         return run_with_context(args, context);
     } catch (const Error& error) {
         context.out.flush();
-        context.err << "kq: error: " << error.what() << '\n';
-        return exit_code(error.kind());
+        if (*error.what() != '\0') context.err << "kq: error: " << error.what() << '\n';
+        return error.exit_status();
     } catch (const std::exception& error) {
         context.out.flush();
         context.err << "kq: error: internal error: " << error.what() << '\n';

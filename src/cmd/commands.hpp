@@ -20,9 +20,21 @@ struct CommandSpec {
 void setup_render(CLI::App& command, Context& context);
 void setup_jobs(CLI::App& command, Context& context);
 void setup_validate(CLI::App& command, Context& context);
+void setup_init(CLI::App& command, Context& context);
+void setup_submit(CLI::App& command, Context& context);
+void setup_run(CLI::App& command, Context& context);
+void setup_wait(CLI::App& command, Context& context);
+void setup_logs(CLI::App& command, Context& context);
+void setup_list(CLI::App& command, Context& context);
+void setup_status(CLI::App& command, Context& context);
+void setup_delete(CLI::App& command, Context& context);
 void setup_context(CLI::App& command, Context& context);
+void setup_completion(CLI::App& command, Context& context);
 
 // The project file `kq init` writes.
 const char* starter_project();
+
+// The completion script `kq completion SHELL` prints for bash, zsh or fish; nullptr for another shell.
+const char* completion_script(const std::string& shell);
 
 } // namespace kq::cmd

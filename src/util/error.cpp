@@ -1,5 +1,7 @@
 #include "util/error.hpp"
 
+#include "util/signals.hpp"
+
 namespace kq {
 
 int exit_code(ErrorKind kind) {
@@ -9,7 +11,7 @@ int exit_code(ErrorKind kind) {
     case ErrorKind::timeout: return k_exit_timeout;
     case ErrorKind::unique: return k_exit_unique;
     case ErrorKind::job_failed: return k_exit_job_failed;
-    case ErrorKind::interrupted: return k_exit_interrupted;
+    case ErrorKind::interrupted: return interrupt_signal() != 0 ? 128 + interrupt_signal() : k_exit_interrupted;
     }
     return k_exit_usage;
 }

@@ -34,10 +34,18 @@ class Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
 
+    // An error with its own exit status: a failed Job passes on its container's exit code.
+    Error(ErrorKind kind, const std::string& message, int status)
+        : std::runtime_error(message), m_kind(kind), m_status(status) {}
+
     ErrorKind kind() const { return m_kind; }
+
+    // The exit status the process ends with.
+    int exit_status() const { return m_status >= 0 ? m_status : exit_code(m_kind); }
 
 private:
     ErrorKind m_kind;
+    int m_status = -1;
 };
 
 // Throws an Error of the given kind with a fmt-formatted message.

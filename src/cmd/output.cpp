@@ -1,0 +1,159 @@
+#include "cmd/output.hpp"
+
+#include "project/render.hpp"
+#include "util/error.hpp"
+#include "util/table.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ostream>
+#include <sstream>
+
+namespace kq::cmd {
+namespace {
+
+// Each line of text with prefix before it; the first line gets first_prefix instead.
+std::string indent_lines(const std::string& text, std::string_view first_prefix, std::string_view prefix) {
+    std::string result;
+    std::size_t start = 0;
+    bool first = true;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        result += first ? first_prefix : prefix;
+        result.append(text, start, end - start);
+        result += '\n';
+        first = false;
+        start = end + 1;
+    }
+    return result;
+}
+
+} // namespace
+
+OutputFormat parse_output_format(const std::string& text) {
+    if (text.empty()) return OutputFormat::table;
+    if (text == "wide") return OutputFormat::wide;
+    if (text == "json") return OutputFormat::json;
+    if (text == "yaml") return OutputFormat::yaml;
+    if (text == "name") return OutputFormat::name;
+    fail(ErrorKind::usage, "-o/--output: \"{}\" is not a format; use wide, json, yaml or name", text);
+}
+
+bool out_color(const Context& context) {
+    const char* no_color = std::getenv("NO_COLOR");
+    return context.out_is_terminal && !context.global.no_color && (no_color == nullptr || *no_color == '\0');
+}
+
+std::size_t out_width(const Context& context) {
+    if (!context.out_is_terminal) return 0;
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    // A terminal that does not say its size (some emulators, serial consoles): COLUMNS, else no limit.
+    if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+        const long value = std::strtol(columns, nullptr, 10);
+        if (value > 0) return static_cast<std::size_t>(value);
+    }
+    return 0;
+}
+
+std::string color_column(const std::string& table, std::size_t column,
+                         const std::function<std::string_view(std::string_view)>& color_of) {
+    std::istringstream lines(table);
+    std::string line;
+    std::string result;
+    std::size_t start = std::string::npos; // in display columns: a cut cell ends in a three-byte "…"
+    bool header = true;
+    while (std::getline(lines, line)) {
+        if (header) {
+            // Each header is one word, so the column-th word's position is where the column starts.
+            std::size_t seen = 0;
+            for (std::size_t i = 0; i < line.size(); ++i) {
+                if (line[i] == ' ' || (i > 0 && line[i - 1] != ' ')) continue;
+                if (seen++ == column) {
+                    start = display_width(std::string_view(line).substr(0, i));
+                    break;
+                }
+            }
+            header = false;
+            result += line + '\n';
+            continue;
+        }
+        std::size_t offset = 0;
+        for (std::size_t width = 0; offset < line.size() && width < start; ++width) {
+            ++offset;
+            while (offset < line.size() && (static_cast<unsigned char>(line[offset]) & 0xc0) == 0x80)
+                ++offset;
+        }
+        if (start != std::string::npos && offset < line.size() && line[offset] != ' ') {
+            std::size_t end = line.find(' ', offset);
+            if (end == std::string::npos) end = line.size();
+            const std::string cell = line.substr(offset, end - offset);
+            const std::string_view color = color_of(cell);
+            if (!color.empty()) {
+                line = line.substr(0, offset) + std::string(color) + cell + std::string(k_reset) +
+                       line.substr(end);
+            }
+        }
+        result += line + '\n';
+    }
+    return result;
+}
+
+ListWriter::ListWriter(std::ostream& out, OutputFormat format, std::string resource)
+    : m_out(out), m_format(format), m_resource(std::move(resource)) {}
+
+void ListWriter::write(const nlohmann::json& object) {
+    switch (m_format) {
+    case OutputFormat::json: {
+        if (m_count == 0)
+            m_out << "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n";
+        else
+            m_out << ",\n";
+        // The object's last line is left open: a comma or the closing bracket ends it.
+        std::string text = indent_lines(project::to_json_text(object), "        ", "        ");
+        text.pop_back();
+        m_out << text;
+        break;
+    }
+    case OutputFormat::yaml:
+        if (m_count == 0) m_out << "apiVersion: v1\nitems:\n";
+        m_out << indent_lines(project::to_yaml(object), "  - ", "    ");
+        break;
+    case OutputFormat::name: {
+        std::string name;
+        if (const auto metadata = object.find("metadata");
+            metadata != object.end() && metadata->is_object()) {
+            name = metadata->value("name", "");
+        }
+        m_out << m_resource << '/' << name << '\n';
+        break;
+    }
+    case OutputFormat::table:
+    case OutputFormat::wide: break;
+    }
+    ++m_count;
+}
+
+void ListWriter::finish() {
+    switch (m_format) {
+    case OutputFormat::json:
+        if (m_count == 0)
+            m_out << "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n";
+        else
+            m_out << "\n    ],\n";
+        m_out
+            << "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
+        break;
+    case OutputFormat::yaml:
+        if (m_count == 0) m_out << "apiVersion: v1\nitems: []\n";
+        m_out << "kind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        break;
+    default: break;
+    }
+    m_out.flush();
+}
+
+} // namespace kq::cmd

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "cmd/context.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace kq::cmd {
+
+// What -o/--output asks for.
+enum class OutputFormat {
+    table, // the default: a kubectl-style table
+    wide,  // the table with more columns
+    json,  // a v1 List (or one object) as JSON indented by 4, as kubectl writes it
+    yaml,  // the same as YAML
+    name,  // "job.batch/NAME", one a line
+};
+
+// Reads an -o value ("" is the table); throws a usage Error naming -o for anything else.
+OutputFormat parse_output_format(const std::string& text);
+
+// True when stdout may be coloured: a terminal, no NO_COLOR, no --no-color.
+bool out_color(const Context& context);
+
+// The width tables on stdout are fitted to: the terminal's columns on a terminal, else 0 (no limit).
+std::size_t out_width(const Context& context);
+
+// The ANSI sequence that turns text green on a terminal (success).
+inline constexpr std::string_view k_green = "\x1b[32m";
+// The ANSI sequence that turns text red on a terminal (failure).
+inline constexpr std::string_view k_red = "\x1b[31m";
+// The ANSI sequence that ends a colour.
+inline constexpr std::string_view k_reset = "\x1b[0m";
+
+// Colours the cells of one column (counted from 0) of a printed table whose first line is the header
+// row: `color_of` gets each cell's text and returns a colour or an empty view. A column starts where its
+// header does (headers being single words), counted in display columns.
+std::string color_column(const std::string& table, std::size_t column,
+                         const std::function<std::string_view(std::string_view cell)>& color_of);
+
+// Writes objects to stdout as they arrive, for -o json, yaml and name, holding none of them: a v1 List
+// as kubectl prints one ({"apiVersion":"v1","items":[...],"kind":"List","metadata":{"resourceVersion":""}})
+// for json and yaml, "RESOURCE/NAME" lines for name.
+class ListWriter {
+public:
+    // A writer of objects of `resource` (e.g. "job.batch", for -o name) in `format` (json, yaml or name).
+    ListWriter(std::ostream& out, OutputFormat format, std::string resource);
+
+    // Writes one object.
+    void write(const nlohmann::json& object);
+
+    // Ends the list (json and yaml); call once, after the last object.
+    void finish();
+
+    // How many objects were written.
+    std::size_t count() const { return m_count; }
+
+private:
+    std::ostream& m_out;     // where the objects go
+    OutputFormat m_format;   // json, yaml or name
+    std::string m_resource;  // the "job.batch" of -o name's lines
+    std::size_t m_count = 0; // objects written so far
+};
+
+} // namespace kq::cmd

@@ -1,0 +1,90 @@
+#include "cmd/submission.hpp"
+
+#include "util/error.hpp"
+#include "util/sha256.hpp"
+
+#include <fmt/format.h>
+
+namespace kq::cmd {
+namespace {
+
+constexpr size_t k_hash_digits = 10;
+constexpr size_t k_max_name = 63;
+
+} // namespace
+
+std::string idempotent_job_name(const std::string& namespace_name, const std::string& definition,
+                                const std::string& key) {
+    // NUL separators keep ("a", "bc") and ("ab", "c") apart.
+    std::string input = namespace_name;
+    input += '\0';
+    input += definition;
+    input += '\0';
+    input += key;
+    const std::string digest = sha256_hex(input).substr(0, k_hash_digits);
+    std::string stem = definition.substr(0, k_max_name - k_hash_digits - 1);
+    while (!stem.empty() && stem.back() == '-')
+        stem.pop_back();
+    return stem + "-" + digest;
+}
+
+std::vector<project::ParamValues> parse_params_lines(const std::string& text, const std::string& file_name) {
+    std::vector<project::ParamValues> lines;
+    size_t start = 0;
+    int number = 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        ++number;
+        start = end + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            if (end == text.size()) break;
+            continue;
+        }
+        nlohmann::json object;
+        try {
+            object = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::parse_error& error) {
+            fail(ErrorKind::usage, "{}:{}: not a JSON object: {}", file_name, number,
+                 std::string(error.what()).substr(std::string(error.what()).find(']') + 2));
+        }
+        if (!object.is_object())
+            fail(ErrorKind::usage, "{}:{}: expected a JSON object of params", file_name, number);
+        project::ParamValues values;
+        for (const auto& [name, value] : object.items()) {
+            if (value.is_string()) {
+                values[name] = value.get<std::string>();
+            } else if (value.is_number() || value.is_boolean()) {
+                values[name] = value.dump();
+            } else {
+                fail(ErrorKind::usage, "{}:{}: param \"{}\" must be a string, number or boolean", file_name,
+                     number, name);
+            }
+        }
+        lines.push_back(std::move(values));
+        if (end == text.size()) break;
+    }
+    if (lines.empty())
+        fail(ErrorKind::usage, "{}: no params lines; write one JSON object per Job", file_name);
+    return lines;
+}
+
+std::vector<project::ParamValues> submission_params(const project::ParamValues& flags,
+                                                    const std::vector<project::ParamValues>& file_lines,
+                                                    int count) {
+    if (file_lines.empty()) return std::vector<project::ParamValues>(static_cast<size_t>(count), flags);
+    std::vector<project::ParamValues> all;
+    for (const project::ParamValues& line : file_lines) {
+        // -p sets what every line leaves out; a line's own value wins.
+        project::ParamValues merged = flags;
+        for (const auto& [name, value] : line)
+            merged[name] = value;
+        all.push_back(std::move(merged));
+    }
+    return all;
+}
+
+std::string job_ref(const std::string& name) { return "job.batch/" + name; }
+
+} // namespace kq::cmd

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "project/params.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kq::cmd {
+
+// The Job name an idempotency key gives: "<definition>-<10 hex digits>" from a SHA-256 of the
+// namespace, definition and key, cut to fit 63 characters, so a retried submission finds its Job.
+std::string idempotent_job_name(const std::string& namespace_name, const std::string& definition,
+                                const std::string& key);
+
+// Reads --params-file: JSON Lines, one object of param values per Job (strings, numbers and booleans,
+// written as text); blank lines are skipped. Throws a usage Error naming the file and line.
+std::vector<project::ParamValues> parse_params_lines(const std::string& text, const std::string& file_name);
+
+// The params of each Job of a submission: --params-file's lines, else --count copies of the -p flags.
+std::vector<project::ParamValues> submission_params(const project::ParamValues& flags,
+                                                    const std::vector<project::ParamValues>& file_lines,
+                                                    int count);
+
+// A resource's kind and name as kubectl prints them after a change: "job.batch/NAME".
+std::string job_ref(const std::string& name);
+
+} // namespace kq::cmd

@@ -1,0 +1,404 @@
+#include "kube/job_logs.hpp"
+
+#include "kube/job_watch.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace kq::kube {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a stream may stay open after its container terminated before kq stops reading it: enough
+// for the last lines in flight, short enough that a server that never closes it does not hold kq.
+constexpr auto k_terminated_grace = std::chrono::seconds(5);
+constexpr auto k_retry_delay = std::chrono::milliseconds(500);
+constexpr int k_attempts_after_termination = 3;
+constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
+
+const nlohmann::json* find_path(const nlohmann::json& root, std::initializer_list<const char*> keys) {
+    const nlohmann::json* node = &root;
+    for (const char* key : keys) {
+        if (!node->is_object()) return nullptr;
+        const auto found = node->find(key);
+        if (found == node->end()) return nullptr;
+        node = &*found;
+    }
+    return node;
+}
+
+std::string string_at(const nlohmann::json& root, std::initializer_list<const char*> keys) {
+    const nlohmann::json* value = find_path(root, keys);
+    return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+// The container's status entry in a pod, or nullptr.
+const nlohmann::json* container_status(const nlohmann::json& pod, const std::string& container) {
+    const nlohmann::json* statuses = find_path(pod, {"status", "containerStatuses"});
+    if (statuses == nullptr || !statuses->is_array()) return nullptr;
+    for (const nlohmann::json& status : *statuses) {
+        if (string_at(status, {"name"}) == container) return &status;
+    }
+    return nullptr;
+}
+
+// True once the container has run: its logs can be read.
+bool container_started(const nlohmann::json& pod, const std::string& container) {
+    const nlohmann::json* status = container_status(pod, container);
+    if (status == nullptr) return false;
+    return find_path(*status, {"state", "running"}) != nullptr ||
+           find_path(*status, {"state", "terminated"}) != nullptr ||
+           find_path(*status, {"lastState", "terminated"}) != nullptr;
+}
+
+bool pod_finished(const nlohmann::json& pod) {
+    const std::string phase = string_at(pod, {"status", "phase"});
+    return phase == "Succeeded" || phase == "Failed";
+}
+
+// True when the container will write no more: terminated in a pod that does not restart it.
+bool container_terminated(const nlohmann::json& pod, const std::string& container) {
+    if (pod_finished(pod)) return true;
+    const nlohmann::json* status = container_status(pod, container);
+    return status != nullptr && find_path(*status, {"state", "terminated"}) != nullptr &&
+           string_at(pod, {"spec", "restartPolicy"}) == "Never";
+}
+
+std::string pod_log_path(const std::string& namespace_name, const std::string& pod) {
+    return fmt::format("/api/v1/namespaces/{}/pods/{}/log", namespace_name, pod);
+}
+
+Query log_query(const std::string& container, bool follow) {
+    Query query{{"container", container}, {"timestamps", "true"}};
+    if (follow) query.emplace_back("follow", "true");
+    return query;
+}
+
+std::string format_line(bool prefixed, const std::string& pod, const std::string& container, bool color,
+                        size_t color_index, bool timestamps, std::string_view timestamp, std::string_view text) {
+    std::string line;
+    if (prefixed) {
+        const std::string prefix = fmt::format("[pod/{}/{}]", pod, container);
+        if (color) {
+            line = fmt::format("{}{}\033[0m ", k_colors[color_index % std::size(k_colors)], prefix);
+        } else {
+            line = prefix + " ";
+        }
+    }
+    if (timestamps && !timestamp.empty()) {
+        line.append(timestamp);
+        line += ' ';
+    }
+    line.append(text);
+    return line;
+}
+
+} // namespace
+
+std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequest& request) {
+    std::vector<std::string> names;
+    const nlohmann::json* containers = find_path(pod, {"spec", "containers"});
+    if (containers != nullptr && containers->is_array()) {
+        for (const nlohmann::json& container : *containers) names.push_back(string_at(container, {"name"}));
+    }
+    const std::string pod_name = string_at(pod, {"metadata", "name"});
+    if (!request.container.empty()) {
+        if (std::find(names.begin(), names.end(), request.container) == names.end()) {
+            fail(ErrorKind::usage, "-c: container \"{}\" is not valid for pod {} (it has: {})", request.container,
+                 pod_name, fmt::join(names, ", "));
+        }
+        return {request.container};
+    }
+    if (request.all_containers || names.size() <= 1) return names;
+    const std::string preferred = string_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
+    if (!preferred.empty() && std::find(names.begin(), names.end(), preferred) != names.end()) return {preferred};
+    return {names.front()};
+}
+
+void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest& request, const LineSink& out,
+                    const NoteSink& note) {
+    std::vector<nlohmann::json> pods = list_job_pods(client, job);
+    std::sort(pods.begin(), pods.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        const std::string created_a = string_at(a, {"metadata", "creationTimestamp"});
+        const std::string created_b = string_at(b, {"metadata", "creationTimestamp"});
+        if (created_a != created_b) return created_a < created_b;
+        return string_at(a, {"metadata", "name"}) < string_at(b, {"metadata", "name"});
+    });
+    std::vector<std::pair<const nlohmann::json*, std::string>> streams;
+    for (const nlohmann::json& pod : pods) {
+        for (const std::string& container : log_containers(pod, request)) streams.emplace_back(&pod, container);
+    }
+    const bool prefixed = request.prefix == LogPrefix::always ||
+                          (request.prefix == LogPrefix::automatic && streams.size() > 1);
+    size_t index = 0;
+    for (const auto& [pod, container] : streams) {
+        const std::string pod_name = string_at(*pod, {"metadata", "name"});
+        const std::string namespace_name = string_at(*pod, {"metadata", "namespace"});
+        const size_t color_index = index++;
+        if (!container_started(*pod, container)) {
+            note(fmt::format("pod/{}: container \"{}\" has not started yet", pod_name, container));
+            continue;
+        }
+        Query query = log_query(container, false);
+        if (request.since_seconds) query.emplace_back("sinceSeconds", std::to_string(*request.since_seconds));
+        if (request.tail_lines) query.emplace_back("tailLines", std::to_string(*request.tail_lines));
+        LogLines lines([&](std::string_view timestamp, std::string_view text) {
+            out(format_line(prefixed, pod_name, container, request.color, color_index, request.timestamps, timestamp,
+                            text));
+        });
+        try {
+            client.stream(pod_log_path(namespace_name, pod_name), query, [&](std::string_view bytes) {
+                lines.feed(bytes);
+                return true;
+            });
+        } catch (const ApiError& error) {
+            // One pod gone or unreadable does not hide the others' logs.
+            if (error.unreachable() || error.unauthorized() || error.forbidden()) throw;
+            note(fmt::format("pod/{}: {}", pod_name, error.what()));
+        }
+        lines.end_of_stream();
+    }
+}
+
+struct JobLogFollower::Stream {
+    Stream(std::string pod_name, std::string container_name, size_t color, LogLines::LineHandler handler)
+        : pod(std::move(pod_name)), container(std::move(container_name)), color_index(color),
+          lines(std::move(handler)) {}
+
+    enum class State { waiting, streaming, done };
+    std::string pod;
+    std::string container;
+    size_t color_index;
+    LogLines lines;
+    State state = State::waiting;
+    std::optional<CallId> call;
+    bool connected_once = false;
+    bool started = false;    // the container has run
+    bool terminated = false; // it will write no more
+    bool pod_gone = false;
+    int failures_after_termination = 0;
+    Clock::time_point retry_at{};
+    std::optional<Clock::time_point> terminated_at;
+    std::optional<std::string> last_error;
+};
+
+JobLogFollower::JobLogFollower(Client& client, const nlohmann::json& job, LogRequest request, LineSink out,
+                               NoteSink note)
+    : m_client(client), m_namespace(string_at(job, {"metadata", "namespace"})), m_selector(pod_selector(job)),
+      m_request(std::move(request)), m_out(std::move(out)), m_note(std::move(note)) {
+    // A Job that runs several pods at once shows them prefixed from the first line.
+    const nlohmann::json* parallelism = find_path(job, {"spec", "parallelism"});
+    const nlohmann::json* completions = find_path(job, {"spec", "completions"});
+    const bool several = (parallelism != nullptr && parallelism->is_number_integer() && parallelism->get<long long>() > 1) ||
+                         (completions != nullptr && completions->is_number_integer() && completions->get<long long>() > 1);
+    m_prefixing = m_request.prefix == LogPrefix::always || (m_request.prefix == LogPrefix::automatic && several);
+}
+
+JobLogFollower::~JobLogFollower() {
+    if (m_pod_watch) m_client.cancel(*m_pod_watch);
+    if (m_final_list) m_client.cancel(*m_final_list);
+    for (auto& [key, stream] : m_streams) {
+        if (stream->call) m_client.cancel(*stream->call);
+    }
+}
+
+void JobLogFollower::start() { start_pod_watch(""); }
+
+void JobLogFollower::start_pod_watch(const std::string& resource_version) {
+    WatchOptions options;
+    options.label_selector = m_selector;
+    options.resource_version = resource_version;
+    WatchHandlers handlers;
+    handlers.on_event = [this](const WatchEvent& event) {
+        const std::string version = string_at(event.object, {"metadata", "resourceVersion"});
+        if (!version.empty()) m_pod_version = version;
+        if (event.type == WatchEventType::added || event.type == WatchEventType::modified) {
+            pod_changed(event.object, false);
+        } else if (event.type == WatchEventType::deleted) {
+            pod_changed(event.object, true);
+        }
+        return true;
+    };
+    handlers.on_end = [this](std::optional<ApiError> error) {
+        m_pod_watch.reset();
+        if (!error) return;
+        if (error->forbidden() || error->unauthorized() || (error->code() >= 400 && error->code() < 500 &&
+                                                             error->code() != 429 && !error->gone())) {
+            m_failure = *error;
+            return;
+        }
+        // The server is away (restarting) or the history is gone: keep watching, the caller's deadline
+        // bounds how long.
+        start_pod_watch(error->gone() ? std::string() : m_pod_version);
+    };
+    m_pod_watch = m_client.start_watch(fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
+                                       std::move(handlers));
+}
+
+void JobLogFollower::job_changed(const nlohmann::json& job) {
+    const nlohmann::json* conditions = find_path(job, {"status", "conditions"});
+    if (conditions == nullptr || !conditions->is_array()) return;
+    for (const nlohmann::json& condition : *conditions) {
+        const std::string type = string_at(condition, {"type"});
+        if ((type == "Complete" || type == "Failed") && string_at(condition, {"status"}) == "True") {
+            m_job_finished = true;
+        }
+    }
+}
+
+void JobLogFollower::final_list() {
+    // The Job has finished: list its pods once, so that a pod whose whole life fell between two watch
+    // events is still read, and a pod deleted meanwhile stops being waited for.
+    ListOptions options;
+    options.label_selector = m_selector;
+    auto seen = std::make_shared<std::set<std::string>>();
+    m_final_list = m_client.start_list(
+        fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
+        [this, seen](nlohmann::json& page) {
+            const nlohmann::json* items = find_path(page, {"items"});
+            if (items == nullptr || !items->is_array()) return;
+            for (const nlohmann::json& pod : *items) {
+                seen->insert(string_at(pod, {"metadata", "name"}));
+                pod_changed(pod, false);
+            }
+        },
+        [this, seen](const std::string&, std::optional<ApiError> error) {
+            m_final_list.reset();
+            if (error) {
+                // Retried from poll(); the caller's deadline bounds it.
+                return;
+            }
+            for (auto& [name, pod] : m_pods) {
+                if (seen->count(name) == 0) pod_changed(pod, true);
+            }
+            m_final_list_done = true;
+        });
+}
+
+void JobLogFollower::pod_changed(const nlohmann::json& pod, bool deleted) {
+    const std::string name = string_at(pod, {"metadata", "name"});
+    if (name.empty()) return;
+    m_pods[name] = pod;
+    std::vector<std::string> containers;
+    try {
+        containers = log_containers(pod, m_request);
+    } catch (const Error& error) {
+        m_note(error.what());
+        return;
+    }
+    for (const std::string& container : containers) {
+        auto key = std::make_pair(name, container);
+        auto found = m_streams.find(key);
+        if (found == m_streams.end()) {
+            const size_t color = m_streams.size();
+            auto stream = std::make_unique<Stream>(name, container, color, nullptr);
+            Stream* raw = stream.get();
+            stream->lines = LogLines([this, raw](std::string_view timestamp, std::string_view text) {
+                emit(*raw, timestamp, text);
+            });
+            found = m_streams.emplace(key, std::move(stream)).first;
+            if (m_request.prefix == LogPrefix::automatic && m_streams.size() > 1) m_prefixing = true;
+        }
+        Stream& stream = *found->second;
+        if (stream.state == Stream::State::done) continue;
+        if (container_started(pod, container)) stream.started = true;
+        if ((deleted || container_terminated(pod, container)) && !stream.terminated) {
+            stream.terminated = true;
+            stream.terminated_at = Clock::now();
+        }
+        if (deleted) stream.pod_gone = true;
+    }
+}
+
+void JobLogFollower::emit(Stream& stream, std::string_view timestamp, std::string_view text) {
+    m_out(format_line(m_prefixing, stream.pod, stream.container, m_request.color, stream.color_index,
+                      m_request.timestamps, timestamp, text));
+}
+
+void JobLogFollower::connect(Stream& stream) {
+    Query query = log_query(stream.container, true);
+    if (!stream.connected_once) {
+        if (m_request.since_seconds) query.emplace_back("sinceSeconds", std::to_string(*m_request.since_seconds));
+        if (m_request.tail_lines) query.emplace_back("tailLines", std::to_string(*m_request.tail_lines));
+    } else if (const std::string since = stream.lines.resume_since(); !since.empty()) {
+        query.emplace_back("sinceTime", since);
+    } else if (m_request.since_seconds) {
+        query.emplace_back("sinceSeconds", std::to_string(*m_request.since_seconds));
+    }
+    stream.connected_once = true;
+    stream.state = Stream::State::streaming;
+    Stream* raw = &stream;
+    StreamHandlers handlers;
+    handlers.on_data = [raw](std::string_view bytes) {
+        raw->lines.feed(bytes);
+        return true;
+    };
+    handlers.on_end = [this, raw](std::optional<ApiError> error) {
+        raw->call.reset();
+        raw->lines.end_of_stream();
+        if (!error && raw->terminated) {
+            raw->state = Stream::State::done;
+            return;
+        }
+        if (error) {
+            raw->last_error = error->what();
+            if (error->forbidden() || error->unauthorized()) {
+                m_failure = *error;
+                raw->state = Stream::State::done;
+                return;
+            }
+            if (raw->terminated && ++raw->failures_after_termination >= k_attempts_after_termination) {
+                m_note(fmt::format("pod/{}: could not read the logs of container \"{}\": {}", raw->pod,
+                                   raw->container, error->what()));
+                raw->state = Stream::State::done;
+                return;
+            }
+        }
+        // The stream ended while the container may still write (a dropped connection, a server
+        // restart): read on from the last line shown.
+        raw->state = Stream::State::waiting;
+        raw->retry_at = Clock::now() + k_retry_delay;
+    };
+    stream.call = m_client.start_stream(pod_log_path(m_namespace, stream.pod), query, std::move(handlers));
+}
+
+bool JobLogFollower::poll() {
+    const auto now = Clock::now();
+    bool all_done = true;
+    for (auto& [key, holder] : m_streams) {
+        Stream& stream = *holder;
+        switch (stream.state) {
+        case Stream::State::waiting:
+            if (stream.started && now >= stream.retry_at) {
+                connect(stream);
+            } else if (!stream.started && (stream.pod_gone || (stream.terminated && m_job_finished))) {
+                stream.state = Stream::State::done; // it never ran: nothing to read
+            }
+            break;
+        case Stream::State::streaming:
+            if (stream.terminated && stream.terminated_at && now - *stream.terminated_at > k_terminated_grace) {
+                if (stream.call) m_client.cancel(*stream.call);
+                stream.call.reset();
+                stream.lines.end_of_stream();
+                stream.state = Stream::State::done;
+            }
+            break;
+        case Stream::State::done: break;
+        }
+        if (stream.state != Stream::State::done) all_done = false;
+    }
+    if (m_job_finished && !m_final_list_done && !m_final_list) final_list();
+    return m_job_finished && m_final_list_done && all_done;
+}
+
+std::vector<nlohmann::json> JobLogFollower::pod_list() const {
+    std::vector<nlohmann::json> pods;
+    for (const auto& [name, pod] : m_pods) pods.push_back(pod);
+    return pods;
+}
+
+} // namespace kq::kube

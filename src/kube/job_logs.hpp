@@ -1,0 +1,104 @@
+#pragma once
+
+#include "kube/client.hpp"
+#include "kube/log_lines.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kq::kube {
+
+// When log lines carry their pod and container in front.
+enum class LogPrefix { automatic, always, never };
+
+// What to read of a Job's logs.
+struct LogRequest {
+    std::string container;       // -c; empty: each pod's default container
+    bool all_containers = false; // --all-containers
+    bool timestamps = false;     // --timestamps: show each line's timestamp
+    std::optional<long long> since_seconds; // --since
+    std::optional<long long> tail_lines;    // --tail
+    LogPrefix prefix = LogPrefix::automatic; // automatic: once more than one container stream shows
+    bool color = false;                      // colour the prefixes
+};
+
+// Receives each log line, prefix included, without its newline.
+using LineSink = std::function<void(std::string_view line)>;
+
+// Receives a note for stderr, such as a container that never started.
+using NoteSink = std::function<void(const std::string& note)>;
+
+// The containers of a pod a request reads, in the pod's order; throws a usage Error when -c names a
+// container the pod does not have.
+std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequest& request);
+
+// Prints the logs that a Job's pods have now, pod after pod in creation order (retries and parallel
+// pods included), each container in turn.
+void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest& request, const LineSink& out,
+                    const NoteSink& note);
+
+// Follows the logs of every pod of a Job as they are written, including pods created later, through
+// Pending and ContainerCreating, resuming dropped streams without losing or repeating a line. It ends
+// on the pods' and the Job's status, never on the end of a stream alone: a stream that stays open
+// after its container terminated is closed after a short grace. Runs inside Client::run; the caller
+// reports the Job's changes through job_changed() (from a JobWatch) and polls done().
+class JobLogFollower {
+public:
+    JobLogFollower(Client& client, const nlohmann::json& job, LogRequest request, LineSink out, NoteSink note);
+    ~JobLogFollower();
+    JobLogFollower(const JobLogFollower&) = delete;
+    JobLogFollower& operator=(const JobLogFollower&) = delete;
+
+    // Starts watching the Job's pods.
+    void start();
+
+    // Tells the follower the Job's newest state; once it has finished, the follower reads what is
+    // left and ends.
+    void job_changed(const nlohmann::json& job);
+
+    // Moves timers along (retries, grace periods) and tells whether everything has been read.
+    bool poll();
+
+    // The newest object of each pod seen, by name.
+    const std::map<std::string, nlohmann::json>& pods() const { return m_pods; }
+
+    // The pods as a list, for job_result.
+    std::vector<nlohmann::json> pod_list() const;
+
+    // A watch of the pods that failed for good, if any.
+    const std::optional<ApiError>& failure() const { return m_failure; }
+
+private:
+    struct Stream;
+
+    void pod_changed(const nlohmann::json& pod, bool deleted);
+    void connect(Stream& stream);
+    void emit(Stream& stream, std::string_view timestamp, std::string_view text);
+    void start_pod_watch(const std::string& resource_version);
+    void final_list();
+
+    Client& m_client;
+    std::string m_namespace;
+    std::string m_selector;
+    LogRequest m_request;
+    LineSink m_out;
+    NoteSink m_note;
+    std::map<std::string, nlohmann::json> m_pods;
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<Stream>> m_streams;
+    std::optional<CallId> m_pod_watch;
+    std::optional<CallId> m_final_list;
+    bool m_job_finished = false;
+    bool m_final_list_done = false;
+    bool m_prefixing = false;
+    std::optional<ApiError> m_failure;
+    std::string m_pod_version;
+};
+
+} // namespace kq::kube

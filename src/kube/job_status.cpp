@@ -1,0 +1,181 @@
+#include "kube/job_status.hpp"
+
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+namespace kq::kube {
+namespace {
+
+using nlohmann::json;
+
+// Walks object keys only, so that an object of an unexpected shape reads as missing, never throws.
+const json* lookup(const json& root, std::initializer_list<const char*> keys) {
+    const json* node = &root;
+    for (const char* key : keys) {
+        if (!node->is_object()) return nullptr;
+        auto found = node->find(key);
+        if (found == node->end()) return nullptr;
+        node = &*found;
+    }
+    return node;
+}
+
+std::string string_at(const json& root, std::initializer_list<const char*> keys) {
+    const json* value = lookup(root, keys);
+    return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+int int_at(const json& root, std::initializer_list<const char*> keys, int fallback) {
+    const json* value = lookup(root, keys);
+    if (value == nullptr || !value->is_number_integer()) return fallback;
+    const auto number = value->get<long long>();
+    return number < INT32_MIN || number > INT32_MAX ? fallback : static_cast<int>(number);
+}
+
+std::optional<TimePoint> time_at(const json& root, std::initializer_list<const char*> keys) {
+    const std::string text = string_at(root, keys);
+    return text.empty() ? std::nullopt : parse_rfc3339(text);
+}
+
+const json& array_at(const json& root, std::initializer_list<const char*> keys) {
+    static const json empty = json::array();
+    const json* value = lookup(root, keys);
+    return value != nullptr && value->is_array() ? *value : empty;
+}
+
+// A terminated container state with a non-zero exit code, from state or lastState (OnFailure restarts).
+struct Termination {
+    int exit_code = 0;
+    std::string container;
+    std::optional<TimePoint> finished;
+};
+
+std::optional<Termination> failed_termination(const json& status) {
+    for (const char* which : {"state", "lastState"}) {
+        const json* terminated_ptr = lookup(status, {which, "terminated"});
+        if (terminated_ptr == nullptr || !terminated_ptr->is_object()) continue;
+        const json& terminated = *terminated_ptr;
+        const int code = int_at(terminated, {"exitCode"}, 0);
+        if (code == 0) continue;
+        return Termination{code, string_at(status, {"name"}),
+                           time_at(terminated, {"finishedAt"})};
+    }
+    return std::nullopt;
+}
+
+// The first container, in the pod spec's order, that terminated with a non-zero code.
+std::optional<Termination> first_failed_container(const json& pod) {
+    const json& statuses = array_at(pod, {"status", "containerStatuses"});
+    std::vector<std::string> order;
+    for (const json& container : array_at(pod, {"spec", "containers"})) order.push_back(string_at(container, {"name"}));
+    std::optional<Termination> best;
+    size_t best_rank = SIZE_MAX;
+    for (const json& status : statuses) {
+        if (!status.is_object()) continue;
+        auto termination = failed_termination(status);
+        if (!termination) continue;
+        const auto found = std::find(order.begin(), order.end(), termination->container);
+        const size_t rank = static_cast<size_t>(found - order.begin());
+        if (!best || rank < best_rank) {
+            best = termination;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+JobSummary summarize_job(const json& job) {
+    JobSummary summary;
+    summary.name = string_at(job, {"metadata", "name"});
+    summary.namespace_name = string_at(job, {"metadata", "namespace"});
+    summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
+    summary.active = int_at(job, {"status", "active"}, 0);
+    summary.succeeded_pods = int_at(job, {"status", "succeeded"}, 0);
+    summary.failed_pods = int_at(job, {"status", "failed"}, 0);
+    const bool has_parallelism = lookup(job, {"spec", "parallelism"}) != nullptr;
+    summary.completions = int_at(job, {"spec", "completions"}, has_parallelism ? -1 : 1);
+    summary.parallelism = int_at(job, {"spec", "parallelism"}, 1);
+    summary.created = time_at(job, {"metadata", "creationTimestamp"});
+    summary.started = time_at(job, {"status", "startTime"});
+    summary.completed = time_at(job, {"status", "completionTime"});
+
+    for (const json& condition : array_at(job, {"status", "conditions"})) {
+        if (string_at(condition, {"status"}) != "True") continue;
+        const std::string type = string_at(condition, {"type"});
+        if (type != "Complete" && type != "Failed") continue;
+        summary.finished = true;
+        summary.succeeded = type == "Complete";
+        summary.reason = string_at(condition, {"reason"});
+        summary.message = string_at(condition, {"message"});
+        if (!summary.completed) summary.completed = time_at(condition, {"lastTransitionTime"});
+    }
+    const json* suspend = lookup(job, {"spec", "suspend"});
+    const bool suspended = suspend != nullptr && *suspend == true;
+    if (summary.finished) {
+        summary.status = summary.succeeded ? "Complete" : "Failed";
+    } else if (suspended) {
+        summary.status = "Suspended";
+    } else if (summary.active > 0 || summary.succeeded_pods > 0 || summary.failed_pods > 0) {
+        summary.status = "Running";
+    } else {
+        summary.status = "Pending";
+    }
+    return summary;
+}
+
+std::string completions_text(const JobSummary& job) {
+    if (job.completions < 0) return fmt::format("{}/1 of {}", job.succeeded_pods, job.parallelism);
+    return fmt::format("{}/{}", job.succeeded_pods, job.completions);
+}
+
+std::optional<std::chrono::seconds> job_duration(const JobSummary& job, TimePoint now) {
+    if (!job.started) return std::nullopt;
+    const TimePoint end = job.completed ? *job.completed : now;
+    return std::chrono::duration_cast<std::chrono::seconds>(end - *job.started);
+}
+
+JobResult job_result(const JobSummary& job, const std::vector<json>& pods) {
+    JobResult result;
+    if (job.succeeded) {
+        result.succeeded = true;
+        return result;
+    }
+    result.reason = job.reason;
+    result.exit_code = k_exit_job_failed;
+    // A deadline or a pod failure policy ends a Job whatever its containers did; their codes (often 137
+    // from the kill) would mislead a script, so those keep kq's own code.
+    const bool container_caused = job.reason != "DeadlineExceeded" && job.reason != "PodFailurePolicy";
+    if (container_caused) {
+        std::optional<Termination> last;
+        std::string last_pod;
+        for (const json& pod : pods) {
+            auto termination = first_failed_container(pod);
+            if (!termination) continue;
+            if (!last || (termination->finished && (!last->finished || *termination->finished >= *last->finished))) {
+                last = termination;
+                last_pod = string_at(pod, {"metadata", "name"});
+            }
+        }
+        if (last && last->exit_code > 0 && last->exit_code <= 255) {
+            result.exit_code = last->exit_code;
+            result.pod = last_pod;
+            result.container = last->container;
+            result.detail = fmt::format("job.batch/{} failed: container \"{}\" of pod {} exited with code {}",
+                                        job.name, last->container, last_pod, last->exit_code);
+            return result;
+        }
+    }
+    const std::string why = job.message.empty() ? job.reason : fmt::format("{}: {}", job.reason, job.message);
+    result.detail = why.empty() ? fmt::format("job.batch/{} failed", job.name)
+                                : fmt::format("job.batch/{} failed ({})", job.name, why);
+    return result;
+}
+
+} // namespace kq::kube

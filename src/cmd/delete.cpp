@@ -36,8 +36,8 @@ Examples:
   # Delete one Job and its pods
   kq delete backup-7x2kq
 
-  # Delete the finished Jobs kq made that are older than a day
-  kq delete --status finished --older-than 24h
+  # Delete the finished Jobs kq made that are older than a week
+  kq delete --status finished --older-than 7d
 
   # See what deleting the failed Jobs of "backup" would delete
   kq delete -l kq.dev/definition=backup --status failed --dry-run
@@ -219,7 +219,7 @@ void setup_delete(CLI::App& command, Context& context) {
         ->check(CLI::IsMember({"succeeded", "failed", "finished"}));
     command
         .add_option("--older-than", selection.older_than,
-                    "Delete kq's Jobs created longer ago than this (e.g. 24h)")
+                    "Delete kq's Jobs created longer ago than this (e.g. 36h, 7d)")
         ->type_name("DURATION");
     command.add_flag("--all", selection.all, "Delete every Job kq made in the namespace");
     command

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 namespace kq::cmd {
 
@@ -23,9 +25,23 @@ std::optional<kube::JobStateFilter> parse_state_filter(const std::string& text, 
 
 std::optional<std::chrono::seconds> parse_age_filter(const std::string& text, const char* flag) {
     if (text.empty()) return std::nullopt;
-    const std::optional<std::chrono::milliseconds> age = parse_duration(text);
-    if (!age) fail(ErrorKind::usage, "{}: \"{}\" is not a duration (e.g. 90m, 36h)", flag, text);
-    return std::chrono::duration_cast<std::chrono::seconds>(*age);
+    // Ages of Jobs worth cleaning up run to days, which Go's durations lack: a leading whole number of
+    // days is read here, the rest (if any) as a Go duration.
+    std::chrono::seconds days{0};
+    std::string_view rest = text;
+    const std::size_t unit = rest.find('d');
+    const bool has_days = unit != std::string_view::npos && unit > 0 && unit <= 6 &&
+                          rest.substr(0, unit).find_first_not_of("0123456789") == std::string_view::npos;
+    if (has_days) {
+        days = std::chrono::hours(24) * std::stoll(std::string(rest.substr(0, unit)));
+        rest.remove_prefix(unit + 1);
+    }
+    const std::optional<std::chrono::milliseconds> age =
+        has_days && rest.empty() ? std::chrono::milliseconds(0) : parse_duration(rest);
+    if (!age) {
+        fail(ErrorKind::usage, "{}: \"{}\" is not a duration (e.g. 90m, 36h, 7d)", flag, text);
+    }
+    return days + std::chrono::duration_cast<std::chrono::seconds>(*age);
 }
 
 void check_definition_name(const std::string& definition) {

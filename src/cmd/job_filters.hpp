@@ -16,8 +16,8 @@ namespace kq::cmd {
 // Error naming `flag` for anything else.
 std::optional<kube::JobStateFilter> parse_state_filter(const std::string& text, const char* flag);
 
-// Reads an --older-than duration as Go writes them ("90m", "36h"); nullopt for empty; throws a usage
-// Error naming `flag` for text that is not a duration.
+// Reads an --older-than duration: Go's ("90m", "36h"), optionally after whole days ("7d", "1d12h");
+// nullopt for empty; throws a usage Error naming `flag` for text that is not one.
 std::optional<std::chrono::seconds> parse_age_filter(const std::string& text, const char* flag);
 
 // Checks that a DEF argument can be a definition name (a label value), so it cannot widen a selector.

@@ -75,11 +75,18 @@ TEST_CASE("--older-than reads Go durations and keeps Jobs created longer ago") {
     CHECK(kq::cmd::parse_age_filter("", "--older-than") == std::nullopt);
     CHECK(kq::cmd::parse_age_filter("36h", "--older-than") == std::chrono::hours(36));
     CHECK(kq::cmd::parse_age_filter("1h30m", "--older-than") == std::chrono::minutes(90));
+    CHECK(kq::cmd::parse_age_filter("7d", "--older-than") == std::chrono::hours(7 * 24));
+    CHECK(kq::cmd::parse_age_filter("1d12h", "--older-than") == std::chrono::hours(36));
+    for (const char* bad : {"d", "1.5d", "-1d", "1d1d", "7days", "3x"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(kq::cmd::parse_age_filter(bad, "--older-than"), kq::Error);
+    }
     try {
         kq::cmd::parse_age_filter("yesterday", "--older-than");
         FAIL("accepted");
     } catch (const kq::Error& error) {
-        CHECK(std::string(error.what()) == "--older-than: \"yesterday\" is not a duration (e.g. 90m, 36h)");
+        CHECK(std::string(error.what()) ==
+              "--older-than: \"yesterday\" is not a duration (e.g. 90m, 36h, 7d)");
     }
     const kq::TimePoint now = *kq::parse_rfc3339("2026-11-27T12:00:00Z");
     auto created = [](const char* when) {
@@ -101,7 +108,7 @@ TEST_CASE("kq delete refuses to run without a selection, and checks its values b
 
     auto bad_age = kq::testing::run_kq({"delete", "--older-than", "soon"});
     CHECK(bad_age.status == kq::k_exit_usage);
-    CHECK(bad_age.err == "kq: error: --older-than: \"soon\" is not a duration (e.g. 90m, 36h)\n");
+    CHECK(bad_age.err == "kq: error: --older-than: \"soon\" is not a duration (e.g. 90m, 36h, 7d)\n");
 
     auto active = kq::testing::run_kq({"delete", "--status", "active"});
     CHECK(active.status == kq::k_exit_usage);

@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -109,17 +111,19 @@ TEST_CASE("namespaces come from the cluster; a user who may not list them gets n
 
 TEST_CASE("--context and --kubeconfig on the line choose the cluster the names come from") {
     auto admin = cluster_client("admin");
-    create_jobs(*admin, "kq-e2e", {succeeding("complete-limited", "limited-def")});
+    // kq-e2e is shared with other tests (and clusters outlive a run): a name of this run's own.
+    const std::string name = "complete-limited-" + std::to_string(getpid());
+    create_jobs(*admin, "kq-e2e", {succeeding(name, "limited-def")});
     // limited's namespace is kq-e2e, where it may list Jobs.
-    const Candidates limited = complete({"--context", "limited", "logs", "complete-"});
-    CHECK(limited.values == Names{"complete-limited"});
+    const Candidates limited = complete({"--context", "limited", "logs", name});
+    CHECK(limited.values == Names{name});
     // A kubeconfig without that context: nothing.
     TempDir dir;
     write_file(dir.file("empty"), "apiVersion: v1\nkind: Config\n");
     CHECK(complete({"--kubeconfig", dir.file("empty"), "--context", "limited", "logs", ""}).values.empty());
     CHECK(complete({"--kubeconfig", cluster_kubeconfig(), "--context", ""}).values ==
           Names{"admin", "broken-ca", "limited"});
-    admin->remove("/apis/batch/v1/namespaces/kq-e2e/jobs/complete-limited", {},
+    admin->remove("/apis/batch/v1/namespaces/kq-e2e/jobs/" + name, {},
                   nlohmann::json{{"propagationPolicy", "Background"}});
 }
 

@@ -120,178 +120,176 @@ const std::string k_project = source_path("tests/fixtures/completion/kq.yaml");
 
 } // namespace
 
-TEST_SUITE("completion") {
+TEST_SUITE_BEGIN("completion");
 
-    TEST_CASE("kq completion prints the scripts of completions/, byte for byte") {
-        for (const auto& [shell, file] :
-             {std::pair{"bash", "kq.bash"}, std::pair{"zsh", "_kq"}, std::pair{"fish", "kq.fish"}}) {
-            CAPTURE(shell);
-            const kq::testing::RunResult result = run_kq({"completion", shell});
-            CHECK(result.status == 0);
-            CHECK(result.err.empty());
-            // When this fails, the script in src/cmd/completion.cpp and completions/ differ: change both.
-            CHECK(result.out == read_text(source_path(std::string("completions/") + file)));
-        }
+TEST_CASE("kq completion prints the scripts of completions/, byte for byte") {
+    for (const auto& [shell, file] :
+         {std::pair{"bash", "kq.bash"}, std::pair{"zsh", "_kq"}, std::pair{"fish", "kq.fish"}}) {
+        CAPTURE(shell);
+        const kq::testing::RunResult result = run_kq({"completion", shell});
+        CHECK(result.status == 0);
+        CHECK(result.err.empty());
+        // When this fails, the script in src/cmd/completion.cpp and completions/ differ: change both.
+        CHECK(result.out == read_text(source_path(std::string("completions/") + file)));
     }
+}
 
-    TEST_CASE("kq completion names the shells it knows") {
-        const kq::testing::RunResult result = run_kq({"completion", "tcsh"});
-        CHECK(result.status == kq::k_exit_usage);
-        CHECK(result.out.empty());
-        CHECK(result.err.find("tcsh") != std::string::npos);
-        CHECK(result.err.find("bash,zsh,fish") != std::string::npos);
-        CHECK(run_kq({"completion"}).status == kq::k_exit_usage);
+TEST_CASE("kq completion names the shells it knows") {
+    const kq::testing::RunResult result = run_kq({"completion", "tcsh"});
+    CHECK(result.status == kq::k_exit_usage);
+    CHECK(result.out.empty());
+    CHECK(result.err.find("tcsh") != std::string::npos);
+    CHECK(result.err.find("bash,zsh,fish") != std::string::npos);
+    CHECK(run_kq({"completion"}).status == kq::k_exit_usage);
+}
+
+TEST_CASE("commands are completed with their summaries; the hidden entry point is not offered") {
+    const Answer answer = complete({""});
+    CHECK(answer.status == 0);
+    CHECK(answer.mode == ":words");
+    for (const char* command : {"init", "jobs", "validate", "render", "context", "completion", "help"}) {
+        CAPTURE(command);
+        CHECK(has(answer.values, command));
     }
+    CHECK_FALSE(has(answer.values, "__complete"));
+    const auto render = std::find(answer.values.begin(), answer.values.end(), "render");
+    REQUIRE(render != answer.values.end());
+    CHECK(answer.descriptions[static_cast<std::size_t>(render - answer.values.begin())] ==
+          "Print the Job manifest a definition renders to");
 
-    TEST_CASE("commands are completed with their summaries; the hidden entry point is not offered") {
-        const Answer answer = complete({""});
+    const Answer prefixed = complete({"re"});
+    CHECK(prefixed.values == std::vector<std::string>{"render"});
+    CHECK(complete({"help", "va"}).values == std::vector<std::string>{"validate"});
+}
+
+TEST_CASE("flags are completed from the command's definition, global ones before the command") {
+    const Answer render = complete({"render", "--"});
+    for (const char* flag : {"--output", "--param", "--name", "--namespace", "--context", "--kubeconfig",
+                             "--request-timeout", "--verbose", "--help"}) {
+        CAPTURE(flag);
+        CHECK(has(render.values, flag));
+    }
+    CHECK_FALSE(has(render.values, "--file")); // -f is given before the command
+    CHECK(has(complete({"--"}).values, "--file"));
+    CHECK(has(complete({"--"}).values, "--version"));
+    CHECK(complete({"render", "--out"}).values == std::vector<std::string>{"--output"});
+    // "-" lists each flag once, by its long name; a short name typed in full is offered as it is.
+    CHECK_FALSE(has(complete({"render", "-"}).values, "-o"));
+    CHECK(complete({"render", "-o"}).values == std::vector<std::string>{"-o"});
+}
+
+TEST_CASE("enumerated flag values come from the command's IsMember sets, in every spelling") {
+    CHECK(complete({"render", "hello", "-o", ""}).values == std::vector<std::string>{"yaml", "json"});
+    CHECK(complete({"render", "--output", "j"}).values == std::vector<std::string>{"json"});
+    CHECK(complete({"render", "--output=j"}).values == std::vector<std::string>{"--output=json"});
+    CHECK(complete({"render", "-oj"}).values == std::vector<std::string>{"-ojson"});
+    CHECK(complete({"jobs", "-o", ""}).values == std::vector<std::string>{"json"});
+    CHECK(complete({"completion", ""}).values == std::vector<std::string>{"bash", "zsh", "fish"});
+    // A flag that takes its value only after "=", from the table of known values.
+    CHECK(complete({"delete", "--dry-run=s"}).values == std::vector<std::string>{"--dry-run=server"});
+    // A value that was given is not taken for the next word's flag.
+    CHECK(complete({"render", "-o", "json", ""}).mode == ":words");
+}
+
+TEST_CASE("job definitions come from the project file that -f names") {
+    const Answer answer = complete({"-f", k_project, "render", ""});
+    CHECK(answer.status == 0);
+    CHECK(answer.values == std::vector<std::string>{"export", "hello", "vacuum"});
+    CHECK(answer.descriptions ==
+          std::vector<std::string>{"Export one day of events", "Print a greeting", ""});
+    CHECK(complete({"--file=" + k_project, "render", "h"}).values == std::vector<std::string>{"hello"});
+    // Only the first argument is a definition; after "--" come the container's arguments.
+    CHECK(complete({"-f", k_project, "render", "hello", ""}).values.empty());
+    CHECK(complete({"-f", k_project, "render", "hello", "--", ""}).values.empty());
+    CHECK(complete({"-f", k_project, "run", "hello", "--", "--"}).values.empty());
+    CHECK(complete({"-f", k_project, "logs", "--job", "v"}).values == std::vector<std::string>{"vacuum"});
+}
+
+TEST_CASE("-p completes the definition's params, then an enum param's values") {
+    const Answer names = complete({"-f", k_project, "render", "export", "-p", ""});
+    CHECK(names.mode == ":nospace");
+    CHECK(names.values == std::vector<std::string>{"date=", "format="});
+    CHECK(names.descriptions == std::vector<std::string>{"the day to export (required)", "default \"csv\""});
+    const Answer values = complete({"-f", k_project, "render", "export", "--param", "format=p"});
+    CHECK(values.mode == ":words");
+    CHECK(values.values == std::vector<std::string>{"format=parquet"});
+    CHECK(complete({"-f", k_project, "render", "hello", "-p", ""}).values.empty());
+}
+
+TEST_CASE("flags that take paths leave the completion to the shell") {
+    CHECK(complete({"-f", ""}).mode == ":files");
+    CHECK(complete({"--file="}).mode == ":files");
+    CHECK(complete({"render", "--kubeconfig", ""}).mode == ":files");
+    CHECK(complete({"init", ""}).mode == ":files");
+    // A free-text value offers nothing, and no file names either.
+    const Answer name = complete({"render", "hello", "--name", ""});
+    CHECK(name.mode == ":words");
+    CHECK(name.values.empty());
+}
+
+TEST_CASE("contexts come from the kubeconfig that --kubeconfig names") {
+    ScratchDir dir;
+    write_text(dir.path / "config", kubeconfig_text(1));
+    const std::string kubeconfig = (dir.path / "config").string();
+    const Answer answer = complete({"--kubeconfig", kubeconfig, "context", "--context", ""});
+    CHECK(answer.values ==
+          std::vector<std::string>{"arn:aws:eks:eu-west-1:123456789012:cluster/prod", "dev"});
+    CHECK(answer.descriptions ==
+          std::vector<std::string>{"cluster dev", "cluster dev, namespace work (current)"});
+    CHECK(complete({"render", "--kubeconfig=" + kubeconfig, "--context=arn:"}).values ==
+          std::vector<std::string>{"--context=arn:aws:eks:eu-west-1:123456789012:cluster/prod"});
+}
+
+TEST_CASE("a source that fails offers nothing, says nothing and still exits 0") {
+    ScratchDir dir;
+    write_text(dir.path / "broken.yaml", "version: 1\njobs: [\n");
+    for (const std::vector<std::string>& words :
+         {std::vector<std::string>{"-f", (dir.path / "broken.yaml").string(), "render", ""},
+          std::vector<std::string>{"-f", (dir.path / "missing.yaml").string(), "render", ""},
+          std::vector<std::string>{"--kubeconfig", (dir.path / "missing").string(), "--context", ""},
+          std::vector<std::string>{"frobnicate", "--"}, std::vector<std::string>{"render", "--nope=", ""}}) {
+        CAPTURE(words.front());
+        const Answer answer = complete(words);
         CHECK(answer.status == 0);
-        CHECK(answer.mode == ":words");
-        for (const char* command : {"init", "jobs", "validate", "render", "context", "completion", "help"}) {
-            CAPTURE(command);
-            CHECK(has(answer.values, command));
-        }
-        CHECK_FALSE(has(answer.values, "__complete"));
-        const auto render = std::find(answer.values.begin(), answer.values.end(), "render");
-        REQUIRE(render != answer.values.end());
-        CHECK(answer.descriptions[static_cast<std::size_t>(render - answer.values.begin())] ==
-              "Print the Job manifest a definition renders to");
-
-        const Answer prefixed = complete({"re"});
-        CHECK(prefixed.values == std::vector<std::string>{"render"});
-        CHECK(complete({"help", "va"}).values == std::vector<std::string>{"validate"});
+        CHECK(answer.values.empty());
+        CHECK(answer.err.empty());
     }
+}
 
-    TEST_CASE("flags are completed from the command's definition, global ones before the command") {
-        const Answer render = complete({"render", "--"});
-        for (const char* flag : {"--output", "--param", "--name", "--namespace", "--context", "--kubeconfig",
-                                 "--request-timeout", "--verbose", "--help"}) {
-            CAPTURE(flag);
-            CHECK(has(render.values, flag));
-        }
-        CHECK_FALSE(has(render.values, "--file")); // -f is given before the command
-        CHECK(has(complete({"--"}).values, "--file"));
-        CHECK(has(complete({"--"}).values, "--version"));
-        CHECK(complete({"render", "--out"}).values == std::vector<std::string>{"--output"});
-        // "-" lists each flag once, by its long name; a short name typed in full is offered as it is.
-        CHECK_FALSE(has(complete({"render", "-"}).values, "-o"));
-        CHECK(complete({"render", "-o"}).values == std::vector<std::string>{"-o"});
-    }
-
-    TEST_CASE("enumerated flag values come from the command's IsMember sets, in every spelling") {
-        CHECK(complete({"render", "hello", "-o", ""}).values == std::vector<std::string>{"yaml", "json"});
-        CHECK(complete({"render", "--output", "j"}).values == std::vector<std::string>{"json"});
-        CHECK(complete({"render", "--output=j"}).values == std::vector<std::string>{"--output=json"});
-        CHECK(complete({"render", "-oj"}).values == std::vector<std::string>{"-ojson"});
-        CHECK(complete({"jobs", "-o", ""}).values == std::vector<std::string>{"json"});
-        CHECK(complete({"completion", ""}).values == std::vector<std::string>{"bash", "zsh", "fish"});
-        // A flag that takes its value only after "=", from the table of known values.
-        CHECK(complete({"delete", "--dry-run=s"}).values == std::vector<std::string>{"--dry-run=server"});
-        // A value that was given is not taken for the next word's flag.
-        CHECK(complete({"render", "-o", "json", ""}).mode == ":words");
-    }
-
-    TEST_CASE("job definitions come from the project file that -f names") {
-        const Answer answer = complete({"-f", k_project, "render", ""});
+TEST_CASE("an unreachable or silent cluster yields no Job names, quickly") {
+    ScratchDir dir;
+    SilentServer silent;
+    write_text(dir.path / "refused", kubeconfig_text(1));
+    write_text(dir.path / "silent", kubeconfig_text(silent.port));
+    const std::string refused = (dir.path / "refused").string();
+    for (const std::vector<std::string>& words :
+         {std::vector<std::string>{"--kubeconfig", refused, "logs", ""},
+          std::vector<std::string>{"--kubeconfig", refused, "-n", ""},
+          std::vector<std::string>{"--kubeconfig", refused, "delete", "--job", "x", ""},
+          // One that never answers costs the request timeout, however long --request-timeout is.
+          std::vector<std::string>{"--kubeconfig", (dir.path / "silent").string(), "--request-timeout", "1h",
+                                   "delete", ""}}) {
+        CAPTURE(words[2]);
+        const auto start = std::chrono::steady_clock::now();
+        const Answer answer = complete(words);
+        const auto elapsed = std::chrono::steady_clock::now() - start;
         CHECK(answer.status == 0);
-        CHECK(answer.values == std::vector<std::string>{"export", "hello", "vacuum"});
-        CHECK(answer.descriptions ==
-              std::vector<std::string>{"Export one day of events", "Print a greeting", ""});
-        CHECK(complete({"--file=" + k_project, "render", "h"}).values == std::vector<std::string>{"hello"});
-        // Only the first argument is a definition; after "--" come the container's arguments.
-        CHECK(complete({"-f", k_project, "render", "hello", ""}).values.empty());
-        CHECK(complete({"-f", k_project, "render", "hello", "--", ""}).values.empty());
-        CHECK(complete({"-f", k_project, "run", "hello", "--", "--"}).values.empty());
-        CHECK(complete({"-f", k_project, "logs", "--job", "v"}).values == std::vector<std::string>{"vacuum"});
+        CHECK(answer.values.empty());
+        CHECK(answer.err.empty());
+        CHECK(elapsed < std::chrono::milliseconds(2500));
     }
+}
 
-    TEST_CASE("-p completes the definition's params, then an enum param's values") {
-        const Answer names = complete({"-f", k_project, "render", "export", "-p", ""});
-        CHECK(names.mode == ":nospace");
-        CHECK(names.values == std::vector<std::string>{"date=", "format="});
-        CHECK(names.descriptions ==
-              std::vector<std::string>{"the day to export (required)", "default \"csv\""});
-        const Answer values = complete({"-f", k_project, "render", "export", "--param", "format=p"});
-        CHECK(values.mode == ":words");
-        CHECK(values.values == std::vector<std::string>{"format=parquet"});
-        CHECK(complete({"-f", k_project, "render", "hello", "-p", ""}).values.empty());
-    }
-
-    TEST_CASE("flags that take paths leave the completion to the shell") {
-        CHECK(complete({"-f", ""}).mode == ":files");
-        CHECK(complete({"--file="}).mode == ":files");
-        CHECK(complete({"render", "--kubeconfig", ""}).mode == ":files");
-        CHECK(complete({"init", ""}).mode == ":files");
-        // A free-text value offers nothing, and no file names either.
-        const Answer name = complete({"render", "hello", "--name", ""});
-        CHECK(name.mode == ":words");
-        CHECK(name.values.empty());
-    }
-
-    TEST_CASE("contexts come from the kubeconfig that --kubeconfig names") {
-        ScratchDir dir;
-        write_text(dir.path / "config", kubeconfig_text(1));
-        const std::string kubeconfig = (dir.path / "config").string();
-        const Answer answer = complete({"--kubeconfig", kubeconfig, "context", "--context", ""});
-        CHECK(answer.values ==
-              std::vector<std::string>{"arn:aws:eks:eu-west-1:123456789012:cluster/prod", "dev"});
-        CHECK(answer.descriptions ==
-              std::vector<std::string>{"cluster dev", "cluster dev, namespace work (current)"});
-        CHECK(complete({"render", "--kubeconfig=" + kubeconfig, "--context=arn:"}).values ==
-              std::vector<std::string>{"--context=arn:aws:eks:eu-west-1:123456789012:cluster/prod"});
-    }
-
-    TEST_CASE("a source that fails offers nothing, says nothing and still exits 0") {
-        ScratchDir dir;
-        write_text(dir.path / "broken.yaml", "version: 1\njobs: [\n");
-        for (const std::vector<std::string>& words :
-             {std::vector<std::string>{"-f", (dir.path / "broken.yaml").string(), "render", ""},
-              std::vector<std::string>{"-f", (dir.path / "missing.yaml").string(), "render", ""},
-              std::vector<std::string>{"--kubeconfig", (dir.path / "missing").string(), "--context", ""},
-              std::vector<std::string>{"frobnicate", "--"},
-              std::vector<std::string>{"render", "--nope=", ""}}) {
-            CAPTURE(words.front());
-            const Answer answer = complete(words);
-            CHECK(answer.status == 0);
-            CHECK(answer.values.empty());
-            CHECK(answer.err.empty());
-        }
-    }
-
-    TEST_CASE("an unreachable or silent cluster yields no Job names, quickly") {
-        ScratchDir dir;
-        SilentServer silent;
-        for (const int port : {1, silent.port}) {
-            CAPTURE(port);
-            write_text(dir.path / "config", kubeconfig_text(port));
-            const std::string kubeconfig = (dir.path / "config").string();
-            for (const std::vector<std::string>& words :
-                 {std::vector<std::string>{"--kubeconfig", kubeconfig, "logs", ""},
-                  std::vector<std::string>{"--kubeconfig", kubeconfig, "-n", ""},
-                  // A long --request-timeout on the line does not make the shell wait longer.
-                  std::vector<std::string>{"--kubeconfig", kubeconfig, "--request-timeout", "1h", "delete",
-                                           ""}}) {
-                const auto start = std::chrono::steady_clock::now();
-                const Answer answer = complete(words);
-                const auto elapsed = std::chrono::steady_clock::now() - start;
-                CHECK(answer.status == 0);
-                CHECK(answer.values.empty());
-                CHECK(answer.err.empty());
-                CHECK(elapsed < std::chrono::milliseconds(2500));
-            }
-        }
-    }
-
-} // TEST_SUITE("completion")
+TEST_SUITE_END();
 
 // The scripts in real shells: each asks the built kq (first on PATH) for candidates.
-TEST_SUITE("completion shells") {
+TEST_SUITE_BEGIN("completion shells");
 
-    namespace {
+namespace {
 
-    // The bash test: sources the script, replaces compopt (which only works inside a real completion)
-    // by one that prints its arguments, completes the line and prints COMPREPLY.
-    constexpr const char* k_bash_harness = R"(source "$1"
+// The bash test: sources the script, replaces compopt (which only works inside a real completion)
+// by one that prints its arguments, completes the line and prints COMPREPLY.
+constexpr const char* k_bash_harness = R"(source "$1"
 compopt() { printf 'compopt %s\n' "$*"; }
 COMP_LINE=$2
 COMP_POINT=${#COMP_LINE}
@@ -299,9 +297,9 @@ _kq
 ((${#COMPREPLY[@]} == 0)) || printf '%s\n' "${COMPREPLY[@]}"
 )";
 
-    // The zsh test: a real interactive zsh in a pseudo-terminal with compinit, the script sourced and
-    // compadd wrapped to record every match; types the line and a tab, then prints what was offered.
-    constexpr const char* k_zsh_harness = R"(zmodload zsh/zpty
+// The zsh test: a real interactive zsh in a pseudo-terminal with compinit, the script sourced and
+// compadd wrapped to record every match; types the line and a tab, then prints what was offered.
+constexpr const char* k_zsh_harness = R"(zmodload zsh/zpty
 script=$1 line=$2 matches=$3
 : >$matches
 zpty -b z zsh -f -i
@@ -318,105 +316,105 @@ zpty -d z
 sort -u $matches
 )";
 
-    std::string shell_quote(const std::string& text) {
-        std::string quoted = "'";
-        for (const char c : text)
-            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        return quoted + "'";
+std::string shell_quote(const std::string& text) {
+    std::string quoted = "'";
+    for (const char c : text)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+// Runs a shell command line in `cwd` with the built kq first on PATH; returns its stdout as lines.
+std::vector<std::string> shell_lines(const std::string& command, const std::filesystem::path& cwd) {
+    const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
+    const std::string line = "cd " + shell_quote(cwd.string()) + " && PATH=" + shell_quote(bin) +
+                             ":\"$PATH\" timeout 60 " + command + " 2>&1";
+    std::FILE* pipe = popen(line.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    char buffer[4096];
+    for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        out.append(buffer, got);
+    CHECK(pclose(pipe) == 0);
+    std::vector<std::string> lines;
+    std::istringstream stream(out);
+    for (std::string text; std::getline(stream, text);)
+        lines.push_back(text);
+    return lines;
+}
+
+// A folder with the completion fixture as kq.yaml, a kubeconfig and a file to complete.
+struct ShellFixture {
+    ScratchDir dir;
+    ShellFixture() {
+        std::filesystem::copy_file(k_project, dir.path / "kq.yaml");
+        write_text(dir.path / "kubeconfig", kubeconfig_text(1));
+        write_text(dir.path / "other-project.yaml", "version: 1\njobs: {}\n");
+        write_text(dir.path / "bash.sh", k_bash_harness);
+        write_text(dir.path / "zsh.zsh", k_zsh_harness);
     }
 
-    // Runs a shell command line in `cwd` with the built kq first on PATH; returns its stdout as lines.
-    std::vector<std::string> shell_lines(const std::string& command, const std::filesystem::path& cwd) {
-        const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
-        const std::string line = "cd " + shell_quote(cwd.string()) + " && PATH=" + shell_quote(bin) +
-                                 ":\"$PATH\" timeout 60 " + command + " 2>&1";
-        std::FILE* pipe = popen(line.c_str(), "r");
-        REQUIRE(pipe != nullptr);
-        std::string out;
-        char buffer[4096];
-        for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-            out.append(buffer, got);
-        CHECK(pclose(pipe) == 0);
-        std::vector<std::string> lines;
-        std::istringstream stream(out);
-        for (std::string text; std::getline(stream, text);)
-            lines.push_back(text);
-        return lines;
+    std::vector<std::string> bash(const std::string& line) const {
+        return shell_lines("bash --norc --noprofile bash.sh " +
+                               shell_quote(source_path("completions/kq.bash")) + " " + shell_quote(line),
+                           dir.path);
     }
 
-    // A folder with the completion fixture as kq.yaml, a kubeconfig and a file to complete.
-    struct ShellFixture {
-        ScratchDir dir;
-        ShellFixture() {
-            std::filesystem::copy_file(k_project, dir.path / "kq.yaml");
-            write_text(dir.path / "kubeconfig", kubeconfig_text(1));
-            write_text(dir.path / "other-project.yaml", "version: 1\njobs: {}\n");
-            write_text(dir.path / "bash.sh", k_bash_harness);
-            write_text(dir.path / "zsh.zsh", k_zsh_harness);
-        }
-
-        std::vector<std::string> bash(const std::string& line) const {
-            return shell_lines("bash --norc --noprofile bash.sh " +
-                                   shell_quote(source_path("completions/kq.bash")) + " " + shell_quote(line),
-                               dir.path);
-        }
-
-        std::vector<std::string> zsh(const std::string& line) const {
-            return shell_lines("zsh -f zsh.zsh " + shell_quote(source_path("completions/_kq")) + " " +
-                                   shell_quote(line) + " " + shell_quote((dir.path / "matches").string()),
-                               dir.path);
-        }
-
-        std::vector<std::string> fish(const std::string& line) const {
-            return shell_lines("fish --no-config -c " +
-                                   shell_quote("source " + source_path("completions/kq.fish") +
-                                               "; complete -C " + shell_quote(line)),
-                               dir.path);
-        }
-    };
-
-    using Lines = std::vector<std::string>;
-
-    } // namespace
-
-    TEST_CASE("bash") {
-        const ShellFixture shell;
-        CHECK(has(shell.bash("kq "), "render"));
-        CHECK(shell.bash("kq ren") == Lines{"render"});
-        CHECK(shell.bash("kq render ") == Lines{"export", "hello", "vacuum"});
-        CHECK(shell.bash("kq -f other-project.yaml render ").empty());
-        CHECK(shell.bash("kq render -o ") == Lines{"yaml", "json"});
-        // Bash replaces only what follows "=" or ":", so the candidates must not repeat what precedes.
-        CHECK(shell.bash("kq render --output=") == Lines{"yaml", "json"});
-        CHECK(shell.bash("kq --kubeconfig kubeconfig --context arn:aws:eks:eu") ==
-              Lines{"eu-west-1:123456789012:cluster/prod"});
-        CHECK(shell.bash("kq render export -p ") == Lines{"compopt -o nospace", "date=", "format="});
-        CHECK(shell.bash("kq render export -p format=j") == Lines{"json"});
-        CHECK(shell.bash("kq -f ") == Lines{"compopt -o default"});
+    std::vector<std::string> zsh(const std::string& line) const {
+        return shell_lines("zsh -f zsh.zsh " + shell_quote(source_path("completions/_kq")) + " " +
+                               shell_quote(line) + " " + shell_quote((dir.path / "matches").string()),
+                           dir.path);
     }
 
-    TEST_CASE("zsh") {
-        const ShellFixture shell;
-        CHECK(has(shell.zsh("kq "), "render"));
-        CHECK(shell.zsh("kq render ") == Lines{"export", "hello", "vacuum"});
-        CHECK(shell.zsh("kq render --output=") == Lines{"--output=json", "--output=yaml"});
-        CHECK(shell.zsh("kq --kubeconfig kubeconfig --context a") ==
-              Lines{"arn:aws:eks:eu-west-1:123456789012:cluster/prod"});
-        CHECK(shell.zsh("kq render export -p f") == Lines{"format="});
-        CHECK(has(shell.zsh("kq -f oth"), "other-project.yaml"));
+    std::vector<std::string> fish(const std::string& line) const {
+        return shell_lines("fish --no-config -c " +
+                               shell_quote("source " + source_path("completions/kq.fish") + "; complete -C " +
+                                           shell_quote(line)),
+                           dir.path);
     }
+};
 
-    TEST_CASE("fish") {
-        const ShellFixture shell;
-        CHECK(has(shell.fish("kq "), "render\tPrint the Job manifest a definition renders to"));
-        CHECK(shell.fish("kq render ") ==
-              Lines{"export\tExport one day of events", "hello\tPrint a greeting", "vacuum"});
-        CHECK(shell.fish("kq render --output=") == Lines{"--output=json", "--output=yaml"});
-        CHECK(shell.fish("kq --kubeconfig kubeconfig --context arn") ==
-              Lines{"arn:aws:eks:eu-west-1:123456789012:cluster/prod\tcluster dev"});
-        CHECK(shell.fish("kq render export -p ") ==
-              Lines{"date=\tthe day to export (required)", "format=\tdefault \"csv\""});
-        CHECK(has(shell.fish("kq -f oth"), "other-project.yaml"));
-    }
+using Lines = std::vector<std::string>;
 
-} // TEST_SUITE("completion shells")
+} // namespace
+
+TEST_CASE("bash") {
+    const ShellFixture shell;
+    CHECK(has(shell.bash("kq "), "render"));
+    CHECK(shell.bash("kq ren") == Lines{"render"});
+    CHECK(shell.bash("kq render ") == Lines{"export", "hello", "vacuum"});
+    CHECK(shell.bash("kq -f other-project.yaml render ").empty());
+    CHECK(shell.bash("kq render -o ") == Lines{"yaml", "json"});
+    // Bash replaces only what follows "=" or ":", so the candidates must not repeat what precedes.
+    CHECK(shell.bash("kq render --output=") == Lines{"yaml", "json"});
+    CHECK(shell.bash("kq --kubeconfig kubeconfig --context arn:aws:eks:eu") ==
+          Lines{"eu-west-1:123456789012:cluster/prod"});
+    CHECK(shell.bash("kq render export -p ") == Lines{"compopt -o nospace", "date=", "format="});
+    CHECK(shell.bash("kq render export -p format=j") == Lines{"json"});
+    CHECK(shell.bash("kq -f ") == Lines{"compopt -o default"});
+}
+
+TEST_CASE("zsh") {
+    const ShellFixture shell;
+    CHECK(has(shell.zsh("kq "), "render"));
+    CHECK(shell.zsh("kq render ") == Lines{"export", "hello", "vacuum"});
+    CHECK(shell.zsh("kq render --output=") == Lines{"--output=json", "--output=yaml"});
+    CHECK(shell.zsh("kq --kubeconfig kubeconfig --context a") ==
+          Lines{"arn:aws:eks:eu-west-1:123456789012:cluster/prod"});
+    CHECK(shell.zsh("kq render export -p f") == Lines{"format="});
+    CHECK(has(shell.zsh("kq -f oth"), "other-project.yaml"));
+}
+
+TEST_CASE("fish") {
+    const ShellFixture shell;
+    CHECK(has(shell.fish("kq "), "render\tPrint the Job manifest a definition renders to"));
+    CHECK(shell.fish("kq render ") ==
+          Lines{"export\tExport one day of events", "hello\tPrint a greeting", "vacuum"});
+    CHECK(shell.fish("kq render --output=") == Lines{"--output=json", "--output=yaml"});
+    CHECK(shell.fish("kq --kubeconfig kubeconfig --context arn") ==
+          Lines{"arn:aws:eks:eu-west-1:123456789012:cluster/prod\tcluster dev"});
+    CHECK(shell.fish("kq render export -p ") ==
+          Lines{"date=\tthe day to export (required)", "format=\tdefault \"csv\""});
+    CHECK(has(shell.fish("kq -f oth"), "other-project.yaml"));
+}
+
+TEST_SUITE_END();

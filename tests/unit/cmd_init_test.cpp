@@ -36,45 +36,45 @@ std::string read_text(const std::filesystem::path& path) {
 
 } // namespace
 
-TEST_SUITE("init") {
+TEST_SUITE_BEGIN("init");
 
-    TEST_CASE("kq init writes the starter project, which validates and renders") {
-        InitDir dir;
-        const std::string path = (dir.path / "kq.yaml").string();
-        const kq::testing::RunResult init = run_kq({"init", path});
-        CHECK(init.status == 0);
-        CHECK(init.err.empty());
-        CHECK(init.out == "wrote " + path + "; try: kq run hello\n");
-        CHECK(read_text(path) == kq::cmd::starter_project());
+TEST_CASE("kq init writes the starter project, which validates and renders") {
+    InitDir dir;
+    const std::string path = (dir.path / "kq.yaml").string();
+    const kq::testing::RunResult init = run_kq({"init", path});
+    CHECK(init.status == 0);
+    CHECK(init.err.empty());
+    CHECK(init.out == "wrote " + path + "; try: kq run hello\n");
+    CHECK(read_text(path) == kq::cmd::starter_project());
 
-        const kq::testing::RunResult validate = run_kq({"-f", path, "validate"});
-        CHECK(validate.status == 0);
-        CHECK(validate.err.empty());
-        const kq::testing::RunResult render = run_kq({"-f", path, "render", "hello", "-p", "who=kq"});
-        CHECK(render.status == 0);
-        CHECK(render.out.find("echo \"hello kq\"") != std::string::npos);
-    }
+    const kq::testing::RunResult validate = run_kq({"-f", path, "validate"});
+    CHECK(validate.status == 0);
+    CHECK(validate.err.empty());
+    const kq::testing::RunResult render = run_kq({"-f", path, "render", "hello", "-p", "who=kq"});
+    CHECK(render.status == 0);
+    CHECK(render.out.find("echo \"hello kq\"") != std::string::npos);
+}
 
-    TEST_CASE("kq init refuses to overwrite a file, and leaves it as it was") {
-        InitDir dir;
-        const std::filesystem::path path = dir.path / "kq.yaml";
-        std::ofstream(path) << "version: 1\njobs: {}\n";
-        const kq::testing::RunResult init = run_kq({"init", path.string()});
-        CHECK(init.status == kq::k_exit_usage);
-        CHECK(init.out.empty());
-        CHECK(init.err ==
-              "kq: error: " + path.string() +
-                  ": already exists; kq init never overwrites a file (remove it or choose another path)\n");
-        CHECK(read_text(path) == "version: 1\njobs: {}\n");
-    }
+TEST_CASE("kq init refuses to overwrite a file, and leaves it as it was") {
+    InitDir dir;
+    const std::filesystem::path path = dir.path / "kq.yaml";
+    std::ofstream(path) << "version: 1\njobs: {}\n";
+    const kq::testing::RunResult init = run_kq({"init", path.string()});
+    CHECK(init.status == kq::k_exit_usage);
+    CHECK(init.out.empty());
+    CHECK(init.err ==
+          "kq: error: " + path.string() +
+              ": already exists; kq init never overwrites a file (remove it or choose another path)\n");
+    CHECK(read_text(path) == "version: 1\njobs: {}\n");
+}
 
-    TEST_CASE("kq init names a folder that does not exist") {
-        InitDir dir;
-        const std::string path = (dir.path / "missing" / "kq.yaml").string();
-        const kq::testing::RunResult init = run_kq({"init", path});
-        CHECK(init.status == kq::k_exit_usage);
-        CHECK(init.err == "kq: error: " + path + ": cannot create: No such file or directory\n");
-        CHECK_FALSE(std::filesystem::exists(path));
-    }
+TEST_CASE("kq init names a folder that does not exist") {
+    InitDir dir;
+    const std::string path = (dir.path / "missing" / "kq.yaml").string();
+    const kq::testing::RunResult init = run_kq({"init", path});
+    CHECK(init.status == kq::k_exit_usage);
+    CHECK(init.err == "kq: error: " + path + ": cannot create: No such file or directory\n");
+    CHECK_FALSE(std::filesystem::exists(path));
+}
 
-} // TEST_SUITE("init")
+TEST_SUITE_END();

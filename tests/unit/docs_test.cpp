@@ -117,120 +117,119 @@ const std::string k_kq_yaml_5 = source_path("man/kq.yaml.5");
 
 } // namespace
 
-TEST_SUITE("docs") {
+TEST_SUITE_BEGIN("docs");
 
-    TEST_CASE("the help lists the commands the docs are checked against") {
-        const std::vector<std::string> commands = help_commands();
-        for (const char* command : {"init", "jobs", "validate", "render", "context", "completion", "help"}) {
-            CAPTURE(command);
-            CHECK(std::find(commands.begin(), commands.end(), command) != commands.end());
-        }
-        CHECK(help_flags({"render", "--help"}).count("--output") == 1);
+TEST_CASE("the help lists the commands the docs are checked against") {
+    const std::vector<std::string> commands = help_commands();
+    for (const char* command : {"init", "jobs", "validate", "render", "context", "completion", "help"}) {
+        CAPTURE(command);
+        CHECK(std::find(commands.begin(), commands.end(), command) != commands.end());
     }
+    CHECK(help_flags({"render", "--help"}).count("--output") == 1);
+}
 
-    TEST_CASE("kq(1) has a section for every command, naming each of its flags") {
-        const std::string page = man_text(k_kq_1);
-        const std::set<std::string> root_flags = help_flags({"--help"});
-        const std::string global =
-            man_section(page, ".SH GLOBAL FLAGS") + man_section(page, ".SH CLUSTER FLAGS");
-        for (const std::string& flag : root_flags) {
+TEST_CASE("kq(1) has a section for every command, naming each of its flags") {
+    const std::string page = man_text(k_kq_1);
+    const std::set<std::string> root_flags = help_flags({"--help"});
+    const std::string global = man_section(page, ".SH GLOBAL FLAGS") + man_section(page, ".SH CLUSTER FLAGS");
+    for (const std::string& flag : root_flags) {
+        CAPTURE(flag);
+        CHECK(has_word(global, flag));
+    }
+    for (const std::string& command : help_commands()) {
+        CAPTURE(command);
+        const std::string section = man_section(page, ".SS kq " + command);
+        REQUIRE_MESSAGE(!section.empty(), "add a \".SS kq " << command << "\" section to man/kq.1");
+        for (const std::string& flag : help_flags({command, "--help"})) {
+            // The flags every command shares are described once, under GLOBAL and CLUSTER FLAGS.
+            if (root_flags.count(flag) != 0) continue;
             CAPTURE(flag);
-            CHECK(has_word(global, flag));
-        }
-        for (const std::string& command : help_commands()) {
-            CAPTURE(command);
-            const std::string section = man_section(page, ".SS kq " + command);
-            REQUIRE_MESSAGE(!section.empty(), "add a \".SS kq " << command << "\" section to man/kq.1");
-            for (const std::string& flag : help_flags({command, "--help"})) {
-                // The flags every command shares are described once, under GLOBAL and CLUSTER FLAGS.
-                if (root_flags.count(flag) != 0) continue;
-                CAPTURE(flag);
-                CHECK_MESSAGE(has_word(section, flag),
-                              "describe " << flag << " under \".SS kq " << command << "\"");
-            }
+            CHECK_MESSAGE(has_word(section, flag),
+                          "describe " << flag << " under \".SS kq " << command << "\"");
         }
     }
+}
 
-    TEST_CASE("kq(1) documents the exit codes, the environment and the completion files") {
-        const std::string page = man_text(k_kq_1);
-        const std::string exit_status = man_section(page, ".SH EXIT STATUS");
-        for (const char* code : {"0", "121", "122", "123", "124", "125", "130", "143"}) {
-            CAPTURE(code);
-            CHECK(has_word(exit_status, code));
-        }
-        const std::string environment = man_section(page, ".SH ENVIRONMENT");
-        for (const char* variable : {"KQ_FILE", "KUBECONFIG", "NO_COLOR", "KUBERNETES_SERVICE_HOST",
-                                     "KUBERNETES_SERVICE_PORT", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"}) {
-            CAPTURE(variable);
-            CHECK(has_word(environment, variable));
-        }
-        const std::string files = man_section(page, ".SH FILES");
-        for (const char* path :
-             {"/usr/share/bash-completion/completions/kq", "/usr/share/zsh/vendor-completions/_kq",
-              "/usr/share/fish/vendor_completions.d/kq.fish"}) {
-            CAPTURE(path);
-            CHECK(has_word(files, path));
-        }
+TEST_CASE("kq(1) documents the exit codes, the environment and the completion files") {
+    const std::string page = man_text(k_kq_1);
+    const std::string exit_status = man_section(page, ".SH EXIT STATUS");
+    for (const char* code : {"0", "121", "122", "123", "124", "125", "130", "143"}) {
+        CAPTURE(code);
+        CHECK(has_word(exit_status, code));
     }
+    const std::string environment = man_section(page, ".SH ENVIRONMENT");
+    for (const char* variable : {"KQ_FILE", "KUBECONFIG", "NO_COLOR", "KUBERNETES_SERVICE_HOST",
+                                 "KUBERNETES_SERVICE_PORT", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"}) {
+        CAPTURE(variable);
+        CHECK(has_word(environment, variable));
+    }
+    const std::string files = man_section(page, ".SH FILES");
+    for (const char* path :
+         {"/usr/share/bash-completion/completions/kq", "/usr/share/zsh/vendor-completions/_kq",
+          "/usr/share/fish/vendor_completions.d/kq.fish"}) {
+        CAPTURE(path);
+        CHECK(has_word(files, path));
+    }
+}
 
-    TEST_CASE("the completions offer every command and every long flag --help shows") {
-        const std::set<std::string> commands = completion_values({""});
-        for (const std::string& command : help_commands()) {
-            CAPTURE(command);
-            CHECK(commands.count(command) == 1);
-            const std::set<std::string> flags = completion_values({command, "--"});
-            for (const std::string& flag : help_flags({command, "--help"})) {
-                CAPTURE(flag);
-                CHECK(flags.count(flag) == 1);
-            }
-        }
-        const std::set<std::string> root_flags = completion_values({"--"});
-        for (const std::string& flag : help_flags({"--help"})) {
+TEST_CASE("the completions offer every command and every long flag --help shows") {
+    const std::set<std::string> commands = completion_values({""});
+    for (const std::string& command : help_commands()) {
+        CAPTURE(command);
+        CHECK(commands.count(command) == 1);
+        const std::set<std::string> flags = completion_values({command, "--"});
+        for (const std::string& flag : help_flags({command, "--help"})) {
             CAPTURE(flag);
-            CHECK(root_flags.count(flag) == 1);
+            CHECK(flags.count(flag) == 1);
         }
     }
-
-    TEST_CASE("kq.yaml(5) describes every key of the project file") {
-        const std::string page = man_text(k_kq_yaml_5);
-        const std::string job_keys = man_section(page, ".SH JOB KEYS");
-        for (const kq::project::FieldSpec& field : kq::project::job_fields()) {
-            const std::string key(field.key);
-            CAPTURE(key);
-            CHECK(has_word(job_keys, ".B " + key));
-        }
-        const std::string top_keys = man_section(page, ".SH TOP-LEVEL KEYS");
-        for (const char* key : {"version", "namespace", "defaults", "jobs"}) {
-            CAPTURE(key);
-            CHECK(has_word(top_keys, std::string(key)));
-        }
-        const std::string params = man_section(page, ".SH PARAMS");
-        for (const char* key : {"default", "required", "description", "pattern", "enum"}) {
-            CAPTURE(key);
-            CHECK(has_word(params, std::string(".B ") + key));
-        }
-        const std::string templates = man_section(page, ".SH TEMPLATES");
-        CHECK(templates.find("{{ \\(dq{{\\(dq }}") != std::string::npos); // how to write a literal "{{"
-        const std::string labels = man_section(page, ".SH WHAT KQ RENDERS");
-        for (const char* label : {"app.kubernetes.io/managed-by", "app.kubernetes.io/name",
-                                  "kq.dev/definition", "kq.dev/spec-hash"}) {
-            CAPTURE(label);
-            CHECK(has_word(labels, label));
-        }
+    const std::set<std::string> root_flags = completion_values({"--"});
+    for (const std::string& flag : help_flags({"--help"})) {
+        CAPTURE(flag);
+        CHECK(root_flags.count(flag) == 1);
     }
+}
 
-    TEST_CASE("the man pages render without a warning (groff -man -ww -z)") {
-        for (const std::string& page : {k_kq_1, k_kq_yaml_5}) {
-            CAPTURE(page);
-            std::FILE* pipe = popen(("groff -man -ww -z '" + page + "' 2>&1").c_str(), "r");
-            REQUIRE(pipe != nullptr);
-            std::string out;
-            char buffer[4096];
-            for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-                out.append(buffer, got);
-            CHECK(pclose(pipe) == 0);
-            CHECK(out == "");
-        }
+TEST_CASE("kq.yaml(5) describes every key of the project file") {
+    const std::string page = man_text(k_kq_yaml_5);
+    const std::string job_keys = man_section(page, ".SH JOB KEYS");
+    for (const kq::project::FieldSpec& field : kq::project::job_fields()) {
+        const std::string key(field.key);
+        CAPTURE(key);
+        CHECK(has_word(job_keys, ".B " + key));
     }
+    const std::string top_keys = man_section(page, ".SH TOP-LEVEL KEYS");
+    for (const char* key : {"version", "namespace", "defaults", "jobs"}) {
+        CAPTURE(key);
+        CHECK(has_word(top_keys, std::string(key)));
+    }
+    const std::string params = man_section(page, ".SH PARAMS");
+    for (const char* key : {"default", "required", "description", "pattern", "enum"}) {
+        CAPTURE(key);
+        CHECK(has_word(params, std::string(".B ") + key));
+    }
+    const std::string templates = man_section(page, ".SH TEMPLATES");
+    CHECK(templates.find("{{ \\(dq{{\\(dq }}") != std::string::npos); // how to write a literal "{{"
+    const std::string labels = man_section(page, ".SH WHAT KQ RENDERS");
+    for (const char* label : {"app.kubernetes.io/managed-by", "app.kubernetes.io/name", "kq.dev/definition",
+                              "kq.dev/spec-hash"}) {
+        CAPTURE(label);
+        CHECK(has_word(labels, label));
+    }
+}
 
-} // TEST_SUITE("docs")
+TEST_CASE("the man pages render without a warning (groff -man -ww -z)") {
+    for (const std::string& page : {k_kq_1, k_kq_yaml_5}) {
+        CAPTURE(page);
+        std::FILE* pipe = popen(("groff -man -ww -z '" + page + "' 2>&1").c_str(), "r");
+        REQUIRE(pipe != nullptr);
+        std::string out;
+        char buffer[4096];
+        for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+            out.append(buffer, got);
+        CHECK(pclose(pipe) == 0);
+        CHECK(out == "");
+    }
+}
+
+TEST_SUITE_END();

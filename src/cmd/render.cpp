@@ -4,6 +4,7 @@
 
 #include "project/render.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/container_args.hpp"
 #include "cmd/project_loading.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
@@ -24,9 +25,7 @@ struct RenderOptions {
     std::vector<std::string> params; // -p NAME=VALUE, repeatable
     std::string name;                // --name
     std::string output = "yaml";     // -o yaml|json
-    std::vector<std::string> args;   // after "--"
-    // The first argument after the job name that came before any "--" (a usage error).
-    std::optional<std::string> stray_arg;
+    std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
 };
 
 constexpr const char* k_footer = R"(Examples:
@@ -43,17 +42,12 @@ Params are read as {{ params.NAME }} and environment variables as {{ env.NAME }}
 the job; write a literal "{{" as {{ "{{" }}. Nothing contacts a cluster.)";
 
 void run_render(const RenderOptions& options, Context& context) {
-    if (options.stray_arg) {
-        fail(ErrorKind::usage,
-             "unexpected argument {} after the job name; put the container's arguments after "
-             "\"--\": kq render {} -- {}",
-             quote(*options.stray_arg), options.job, *options.stray_arg);
-    }
+    check_container_args(*options.args, "render", options.job);
     const project::Project loaded = load_project(context);
     const project::JobDef& job = project::require_job(loaded, options.job);
     project::RenderRequest request;
     request.params = project::parse_param_flags(options.params);
-    request.extra_args = options.args;
+    request.extra_args = options.args->args;
     if (!options.name.empty()) request.name = options.name;
     if (!context.global.namespace_name.empty()) request.namespace_override = context.global.namespace_name;
     request.env = process_env;
@@ -79,20 +73,7 @@ void setup_render(CLI::App& command, Context& context) {
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"yaml", "json"}))
         ->capture_default_str();
-    // CLI11 fills "args" alike with and without "--"; a validator that runs while parsing sees whether
-    // "--" came first, which is the one way to reject "kq render JOB extra" as kubectl would.
-    CLI::App* app = &command;
-    command.add_option("args", options->args, "Arguments appended to the container's args (after \"--\")")
-        ->check(CLI::Validator(
-            [app, options](std::string& value) {
-                const std::vector<std::string> seen = app->remaining();
-                if (!options->stray_arg && std::find(seen.begin(), seen.end(), "--") == seen.end()) {
-                    options->stray_arg = value;
-                }
-                return std::string();
-            },
-            "", ""));
-    command.validate_positionals();
+    add_container_args(command, options->args);
     command.callback([options, &context] { run_render(*options, context); });
 }
 

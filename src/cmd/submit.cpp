@@ -5,6 +5,7 @@
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/container_args.hpp"
 #include "cmd/project_loading.hpp"
 #include "cmd/submission.hpp"
 #include "cmd/targets.hpp"
@@ -49,8 +50,7 @@ struct SubmitOptions {
     bool timestamps = false;         // --timestamps
     bool prefix = false;             // --prefix
     bool no_prefix = false;          // --no-prefix
-    std::vector<std::string> args;   // after "--"
-    std::optional<std::string> stray_arg;
+    std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
     bool is_run = false; // kq run: logs and wait always, the result as the exit status
 };
 
@@ -71,12 +71,7 @@ struct Planned {
 };
 
 void check_flags(const SubmitOptions& options) {
-    if (options.stray_arg) {
-        fail(ErrorKind::usage,
-             "unexpected argument {} after the job name; put the container's arguments after \"--\": kq {} "
-             "{} -- {}",
-             quote(*options.stray_arg), options.is_run ? "run" : "submit", options.job, *options.stray_arg);
-    }
+    check_container_args(*options.args, options.is_run ? "run" : "submit", options.job);
     if (options.count < 1) fail(ErrorKind::usage, "--count: must be at least 1, not {}", options.count);
     if (options.count > 1 && !options.params_file.empty()) {
         fail(ErrorKind::usage,
@@ -118,7 +113,7 @@ std::vector<Planned> plan(const SubmitOptions& options, const project::JobDef& j
     for (size_t index = 0; index < all.size(); ++index) {
         project::RenderRequest request;
         request.params = all[index];
-        request.extra_args = options.args;
+        request.extra_args = options.args->args;
         if (namespace_known) request.namespace_override = namespace_name;
         request.env = process_env;
         Planned entry;
@@ -443,18 +438,7 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
     command.add_flag("--timestamps", options->timestamps, "Show each log line's timestamp");
     command.add_flag("--prefix", options->prefix, "Prefix every log line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix log lines");
-    CLI::App* app = &command;
-    command.add_option("args", options->args, "Arguments appended to the container's args (after \"--\")")
-        ->check(CLI::Validator(
-            [app, options](std::string& value) {
-                const std::vector<std::string> seen = app->remaining();
-                if (!options->stray_arg && std::find(seen.begin(), seen.end(), "--") == seen.end()) {
-                    options->stray_arg = value;
-                }
-                return std::string();
-            },
-            "", ""));
-    command.validate_positionals();
+    add_container_args(command, options->args);
 }
 
 constexpr const char* k_submit_footer = R"(Examples:

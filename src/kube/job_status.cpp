@@ -95,7 +95,9 @@ JobSummary summarize_job(const json& job) {
     JobSummary summary;
     summary.name = string_at(job, {"metadata", "name"});
     summary.namespace_name = string_at(job, {"metadata", "namespace"});
-    summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
+    // kq's own label names the definition; the common app.kubernetes.io/name is a fallback.
+    summary.definition = string_at(job, {"metadata", "labels", "kq.dev/definition"});
+    if (summary.definition.empty()) summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
     summary.active = int_at(job, {"status", "active"}, 0);
     summary.succeeded_pods = int_at(job, {"status", "succeeded"}, 0);
     summary.failed_pods = int_at(job, {"status", "failed"}, 0);

@@ -89,6 +89,12 @@ TEST_CASE("summarize_job reads the finishing conditions") {
     CHECK(kq::kube::completions_text(queue) == "2/1 of 4");
 }
 
+TEST_CASE("summarize_job reads the definition from kq's own label first") {
+    json job = job_with(json::object());
+    job["metadata"]["labels"]["kq.dev/definition"] = "greet";
+    CHECK(kq::kube::summarize_job(job).definition == "greet");
+}
+
 TEST_CASE("summarize_job tolerates malformed objects") {
     for (const json& odd : {json::object(), json::array(), json(nullptr), json{{"status", 5}},
                             json{{"status", {{"conditions", "x"}}}}, json{{"metadata", {{"name", 7}}}}}) {

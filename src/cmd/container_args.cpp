@@ -1,0 +1,38 @@
+// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
+// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "cmd/container_args.hpp"
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+
+namespace kq::cmd {
+
+void add_container_args(CLI::App& command, const std::shared_ptr<ContainerArgs>& target) {
+    CLI::App* app = &command;
+    command.add_option("args", target->args, "Arguments appended to the container's args (after \"--\")")
+        ->check(CLI::Validator(
+            [app, target](std::string& value) {
+                const std::vector<std::string> seen = app->remaining();
+                if (!target->stray && std::find(seen.begin(), seen.end(), "--") == seen.end()) {
+                    target->stray = value;
+                }
+                return std::string();
+            },
+            "", ""));
+    command.validate_positionals();
+}
+
+void check_container_args(const ContainerArgs& args, const std::string& command, const std::string& job) {
+    if (!args.stray) return;
+    fail(ErrorKind::usage,
+         "unexpected argument {} after the job name; put the container's arguments after \"--\": kq {} {} -- {}",
+         quote(*args.stray), command, job, *args.stray);
+}
+
+} // namespace kq::cmd

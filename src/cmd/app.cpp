@@ -80,7 +80,7 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
     for (const CommandSpec& spec : k_commands) {
         CLI::App* command = app.add_subcommand(spec.name, spec.summary);
         command->set_help_flag("-h,--help", "Print this help and exit");
-        
+
         add_cluster_flags(*command, context.global);
         spec.setup(*command, context);
     }
@@ -97,7 +97,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
         for (CLI::App* candidate : app.get_subcommands({})) {
             if (candidate->get_name() == help_topic) command = candidate;
         }
-        if (command == nullptr) fail(ErrorKind::usage, "unknown command \"{}\"; run 'kq --help' for the list", help_topic);
+        if (command == nullptr)
+            fail(ErrorKind::usage, "unknown command \"{}\"; run 'kq --help' for the list", help_topic);
         context.out << command->help();
     });
 
@@ -111,7 +112,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
         app.parse(reversed);
     } catch (const CLI::CallForHelp&) {
         const CLI::App* target = &app;
-        for (const CLI::App* command : app.get_subcommands()) target = command;
+        for (const CLI::App* command : app.get_subcommands())
+            target = command;
         context.out << target->help();
         return k_exit_ok;
     } catch (const CLI::CallForVersion& version) {
@@ -119,7 +121,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
         return k_exit_ok;
     } catch (const CLI::ParseError& error) {
         const CLI::App* target = &app;
-        for (const CLI::App* command : app.get_subcommands()) target = command;
+        for (const CLI::App* command : app.get_subcommands())
+            target = command;
         // CLI11 reports an unknown command as "a subcommand is required"; name the word instead.
         if (target == &app && !app.remaining().empty()) {
             context.err << fmt::format("kq: error: unknown command \"{}\"; run 'kq --help' for the list\n",
@@ -139,7 +142,10 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_terminal,
         bool err_is_terminal) {
-    Context context{.global = {}, .out = out, .err = err, .out_is_terminal = out_is_terminal,
+    Context context{.global = {},
+                    .out = out,
+                    .err = err,
+                    .out_is_terminal = out_is_terminal,
                     .err_is_terminal = err_is_terminal};
     try {
         return run_with_context(args, context);
@@ -157,7 +163,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
-    const int status = run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
+    const int status =
+        run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
     std::cout.flush();
     return status;
 }

@@ -31,7 +31,8 @@ void add_container_args(CLI::App& command, const std::shared_ptr<ContainerArgs>&
 void check_container_args(const ContainerArgs& args, const std::string& command, const std::string& job) {
     if (!args.stray) return;
     fail(ErrorKind::usage,
-         "unexpected argument {} after the job name; put the container's arguments after \"--\": kq {} {} -- {}",
+         "unexpected argument {} after the job name; put the container's arguments after \"--\": kq {} {} -- "
+         "{}",
          quote(*args.stray), command, job, *args.stray);
 }
 

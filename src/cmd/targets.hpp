@@ -18,7 +18,8 @@ std::optional<project::Project> load_project_if_any(const Context& context);
 // (when `definition` names one of the project's), else the project file's, else the context's, else
 // "default".
 std::string jobs_namespace(const Context& context, const kube::ClientConfig& config,
-                           const std::optional<project::Project>& project, const std::string& definition = "");
+                           const std::optional<project::Project>& project,
+                           const std::string& definition = "");
 
 // The label selector of the Jobs kq manages, narrowed to one definition and/or a user selector.
 std::string managed_selector(const std::string& definition = "", const std::string& extra = "");
@@ -34,7 +35,8 @@ std::string pods_path(const std::string& namespace_name);
 
 // The name of the newest Job of a definition (by creation time, then name); throws a usage Error
 // naming the definition and namespace when it has none.
-std::string newest_job(kube::Client& client, const std::string& namespace_name, const std::string& definition);
+std::string newest_job(kube::Client& client, const std::string& namespace_name,
+                       const std::string& definition);
 
 // How a command names the Jobs it works on: NAME..., --job DEF, or -l SELECTOR (exactly one).
 struct JobSelection {

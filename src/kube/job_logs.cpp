@@ -79,7 +79,8 @@ Query log_query(const std::string& container, bool follow) {
 }
 
 std::string format_line(bool prefixed, const std::string& pod, const std::string& container, bool color,
-                        size_t color_index, bool timestamps, std::string_view timestamp, std::string_view text) {
+                        size_t color_index, bool timestamps, std::string_view timestamp,
+                        std::string_view text) {
     std::string line;
     if (prefixed) {
         const std::string prefix = fmt::format("[pod/{}/{}]", pod, container);
@@ -103,19 +104,22 @@ std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequ
     std::vector<std::string> names;
     const nlohmann::json* containers = find_path(pod, {"spec", "containers"});
     if (containers != nullptr && containers->is_array()) {
-        for (const nlohmann::json& container : *containers) names.push_back(string_at(container, {"name"}));
+        for (const nlohmann::json& container : *containers)
+            names.push_back(string_at(container, {"name"}));
     }
     const std::string pod_name = string_at(pod, {"metadata", "name"});
     if (!request.container.empty()) {
         if (std::find(names.begin(), names.end(), request.container) == names.end()) {
-            fail(ErrorKind::usage, "-c: container \"{}\" is not valid for pod {} (it has: {})", request.container,
-                 pod_name, fmt::join(names, ", "));
+            fail(ErrorKind::usage, "-c: container \"{}\" is not valid for pod {} (it has: {})",
+                 request.container, pod_name, fmt::join(names, ", "));
         }
         return {request.container};
     }
     if (request.all_containers || names.size() <= 1) return names;
-    const std::string preferred = string_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
-    if (!preferred.empty() && std::find(names.begin(), names.end(), preferred) != names.end()) return {preferred};
+    const std::string preferred =
+        string_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
+    if (!preferred.empty() && std::find(names.begin(), names.end(), preferred) != names.end())
+        return {preferred};
     return {names.front()};
 }
 
@@ -130,10 +134,11 @@ void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest&
     });
     std::vector<std::pair<const nlohmann::json*, std::string>> streams;
     for (const nlohmann::json& pod : pods) {
-        for (const std::string& container : log_containers(pod, request)) streams.emplace_back(&pod, container);
+        for (const std::string& container : log_containers(pod, request))
+            streams.emplace_back(&pod, container);
     }
-    const bool prefixed = request.prefix == LogPrefix::always ||
-                          (request.prefix == LogPrefix::automatic && streams.size() > 1);
+    const bool prefixed =
+        request.prefix == LogPrefix::always || (request.prefix == LogPrefix::automatic && streams.size() > 1);
     size_t index = 0;
     for (const auto& [pod, container] : streams) {
         const std::string pod_name = string_at(*pod, {"metadata", "name"});
@@ -147,8 +152,8 @@ void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest&
         if (request.since_seconds) query.emplace_back("sinceSeconds", std::to_string(*request.since_seconds));
         if (request.tail_lines) query.emplace_back("tailLines", std::to_string(*request.tail_lines));
         LogLines lines([&](std::string_view timestamp, std::string_view text) {
-            out(format_line(prefixed, pod_name, container, request.color, color_index, request.timestamps, timestamp,
-                            text));
+            out(format_line(prefixed, pod_name, container, request.color, color_index, request.timestamps,
+                            timestamp, text));
         });
         try {
             client.stream(pod_log_path(namespace_name, pod_name), query, [&](std::string_view bytes) {
@@ -193,9 +198,11 @@ JobLogFollower::JobLogFollower(Client& client, const nlohmann::json& job, LogReq
     // A Job that runs several pods at once shows them prefixed from the first line.
     const nlohmann::json* parallelism = find_path(job, {"spec", "parallelism"});
     const nlohmann::json* completions = find_path(job, {"spec", "completions"});
-    const bool several = (parallelism != nullptr && parallelism->is_number_integer() && parallelism->get<long long>() > 1) ||
-                         (completions != nullptr && completions->is_number_integer() && completions->get<long long>() > 1);
-    m_prefixing = m_request.prefix == LogPrefix::always || (m_request.prefix == LogPrefix::automatic && several);
+    const bool several =
+        (parallelism != nullptr && parallelism->is_number_integer() && parallelism->get<long long>() > 1) ||
+        (completions != nullptr && completions->is_number_integer() && completions->get<long long>() > 1);
+    m_prefixing =
+        m_request.prefix == LogPrefix::always || (m_request.prefix == LogPrefix::automatic && several);
 }
 
 JobLogFollower::~JobLogFollower() {
@@ -226,8 +233,8 @@ void JobLogFollower::start_pod_watch(const std::string& resource_version) {
     handlers.on_end = [this](std::optional<ApiError> error) {
         m_pod_watch.reset();
         if (!error) return;
-        if (error->forbidden() || error->unauthorized() || (error->code() >= 400 && error->code() < 500 &&
-                                                             error->code() != 429 && !error->gone())) {
+        if (error->forbidden() || error->unauthorized() ||
+            (error->code() >= 400 && error->code() < 500 && error->code() != 429 && !error->gone())) {
             m_failure = *error;
             return;
         }
@@ -322,7 +329,8 @@ void JobLogFollower::emit(Stream& stream, std::string_view timestamp, std::strin
 void JobLogFollower::connect(Stream& stream) {
     Query query = log_query(stream.container, true);
     if (!stream.connected_once) {
-        if (m_request.since_seconds) query.emplace_back("sinceSeconds", std::to_string(*m_request.since_seconds));
+        if (m_request.since_seconds)
+            query.emplace_back("sinceSeconds", std::to_string(*m_request.since_seconds));
         if (m_request.tail_lines) query.emplace_back("tailLines", std::to_string(*m_request.tail_lines));
     } else if (const std::string since = stream.lines.resume_since(); !since.empty()) {
         query.emplace_back("sinceTime", since);
@@ -380,7 +388,8 @@ bool JobLogFollower::poll() {
             }
             break;
         case Stream::State::streaming:
-            if (stream.terminated && stream.terminated_at && now - *stream.terminated_at > k_terminated_grace) {
+            if (stream.terminated && stream.terminated_at &&
+                now - *stream.terminated_at > k_terminated_grace) {
                 if (stream.call) m_client.cancel(*stream.call);
                 stream.call.reset();
                 stream.lines.end_of_stream();
@@ -397,7 +406,8 @@ bool JobLogFollower::poll() {
 
 std::vector<nlohmann::json> JobLogFollower::pod_list() const {
     std::vector<nlohmann::json> pods;
-    for (const auto& [name, pod] : m_pods) pods.push_back(pod);
+    for (const auto& [name, pod] : m_pods)
+        pods.push_back(pod);
     return pods;
 }
 

@@ -20,11 +20,11 @@ enum class LogPrefix { automatic, always, never };
 
 // What to read of a Job's logs.
 struct LogRequest {
-    std::string container;       // -c; empty: each pod's default container
-    bool all_containers = false; // --all-containers
-    bool timestamps = false;     // --timestamps: show each line's timestamp
-    std::optional<long long> since_seconds; // --since
-    std::optional<long long> tail_lines;    // --tail
+    std::string container;                   // -c; empty: each pod's default container
+    bool all_containers = false;             // --all-containers
+    bool timestamps = false;                 // --timestamps: show each line's timestamp
+    std::optional<long long> since_seconds;  // --since
+    std::optional<long long> tail_lines;     // --tail
     LogPrefix prefix = LogPrefix::automatic; // automatic: once more than one container stream shows
     bool color = false;                      // colour the prefixes
 };
@@ -51,7 +51,8 @@ void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest&
 // reports the Job's changes through job_changed() (from a JobWatch) and polls done().
 class JobLogFollower {
 public:
-    JobLogFollower(Client& client, const nlohmann::json& job, LogRequest request, LineSink out, NoteSink note);
+    JobLogFollower(Client& client, const nlohmann::json& job, LogRequest request, LineSink out,
+                   NoteSink note);
     ~JobLogFollower();
     JobLogFollower(const JobLogFollower&) = delete;
     JobLogFollower& operator=(const JobLogFollower&) = delete;

@@ -62,8 +62,7 @@ std::optional<Termination> failed_termination(const json& status) {
         const json& terminated = *terminated_ptr;
         const int code = int_at(terminated, {"exitCode"}, 0);
         if (code == 0) continue;
-        return Termination{code, string_at(status, {"name"}),
-                           time_at(terminated, {"finishedAt"})};
+        return Termination{code, string_at(status, {"name"}), time_at(terminated, {"finishedAt"})};
     }
     return std::nullopt;
 }
@@ -72,7 +71,8 @@ std::optional<Termination> failed_termination(const json& status) {
 std::optional<Termination> first_failed_container(const json& pod) {
     const json& statuses = array_at(pod, {"status", "containerStatuses"});
     std::vector<std::string> order;
-    for (const json& container : array_at(pod, {"spec", "containers"})) order.push_back(string_at(container, {"name"}));
+    for (const json& container : array_at(pod, {"spec", "containers"}))
+        order.push_back(string_at(container, {"name"}));
     std::optional<Termination> best;
     size_t best_rank = SIZE_MAX;
     for (const json& status : statuses) {
@@ -97,7 +97,8 @@ JobSummary summarize_job(const json& job) {
     summary.namespace_name = string_at(job, {"metadata", "namespace"});
     // kq's own label names the definition; the common app.kubernetes.io/name is a fallback.
     summary.definition = string_at(job, {"metadata", "labels", "kq.dev/definition"});
-    if (summary.definition.empty()) summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
+    if (summary.definition.empty())
+        summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
     summary.active = int_at(job, {"status", "active"}, 0);
     summary.succeeded_pods = int_at(job, {"status", "succeeded"}, 0);
     summary.failed_pods = int_at(job, {"status", "failed"}, 0);
@@ -160,7 +161,8 @@ JobResult job_result(const JobSummary& job, const std::vector<json>& pods) {
         for (const json& pod : pods) {
             auto termination = first_failed_container(pod);
             if (!termination) continue;
-            if (!last || (termination->finished && (!last->finished || *termination->finished >= *last->finished))) {
+            if (!last ||
+                (termination->finished && (!last->finished || *termination->finished >= *last->finished))) {
                 last = termination;
                 last_pod = string_at(pod, {"metadata", "name"});
             }

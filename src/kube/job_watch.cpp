@@ -28,7 +28,8 @@ JobWatch::JobWatch(Client& client, std::string namespace_name, ChangeHandler on_
     : m_client(client), m_namespace(std::move(namespace_name)), m_on_change(std::move(on_change)) {}
 
 JobWatch::~JobWatch() {
-    for (const auto& [name, id] : m_watches) m_client.cancel(id);
+    for (const auto& [name, id] : m_watches)
+        m_client.cancel(id);
 }
 
 void JobWatch::add(const std::string& name) {
@@ -71,7 +72,8 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
             --m_broken;
         }
         if (event.type == WatchEventType::deleted) {
-            m_failure = Error(ErrorKind::cluster, fmt::format("job.batch/{} was deleted while waiting for it", name));
+            m_failure =
+                Error(ErrorKind::cluster, fmt::format("job.batch/{} was deleted while waiting for it", name));
             return false;
         }
         if (event.type != WatchEventType::added && event.type != WatchEventType::modified) return true;
@@ -102,8 +104,9 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
 std::string pod_selector(const nlohmann::json& job) {
     std::string selector;
     const nlohmann::json* labels = nullptr;
-    if (job.is_object() && job.contains("spec") && job["spec"].is_object() && job["spec"].contains("selector") &&
-        job["spec"]["selector"].is_object() && job["spec"]["selector"].contains("matchLabels")) {
+    if (job.is_object() && job.contains("spec") && job["spec"].is_object() &&
+        job["spec"].contains("selector") && job["spec"]["selector"].is_object() &&
+        job["spec"]["selector"].contains("matchLabels")) {
         labels = &job["spec"]["selector"]["matchLabels"];
     }
     if (labels != nullptr && labels->is_object()) {
@@ -124,7 +127,8 @@ std::vector<nlohmann::json> list_job_pods(Client& client, const nlohmann::json& 
     client.list(fmt::format("/api/v1/namespaces/{}/pods", metadata_string(job, "namespace")), options,
                 [&](nlohmann::json& page) {
                     if (!page.contains("items") || !page["items"].is_array()) return;
-                    for (nlohmann::json& pod : page["items"]) pods.push_back(std::move(pod));
+                    for (nlohmann::json& pod : page["items"])
+                        pods.push_back(std::move(pod));
                 });
     return pods;
 }

@@ -34,8 +34,8 @@ private:
 
     LineHandler m_on_line;
     std::string m_partial;
-    std::string m_last_timestamp; // the newest timestamp emitted
-    size_t m_seen_at_last = 0;    // how many lines were emitted with exactly that timestamp
+    std::string m_last_timestamp;  // the newest timestamp emitted
+    size_t m_seen_at_last = 0;     // how many lines were emitted with exactly that timestamp
     size_t m_replayed_at_last = 0; // in the current stream, lines seen again with that timestamp
     bool m_catching_up = false;    // true from a resume until the stream passes the last timestamp
     size_t m_emitted = 0;

@@ -11,7 +11,8 @@ int exit_code(ErrorKind kind) {
     case ErrorKind::timeout: return k_exit_timeout;
     case ErrorKind::unique: return k_exit_unique;
     case ErrorKind::job_failed: return k_exit_job_failed;
-    case ErrorKind::interrupted: return interrupt_signal() != 0 ? 128 + interrupt_signal() : k_exit_interrupted;
+    case ErrorKind::interrupted:
+        return interrupt_signal() != 0 ? 128 + interrupt_signal() : k_exit_interrupted;
     }
     return k_exit_usage;
 }

@@ -40,7 +40,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     if (pos < text.size() && text[pos] == '.') {
         ++pos;
         const size_t start = pos;
-        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9')
+            ++pos;
         if (pos == start) return std::nullopt;
     }
     int offset_minutes = 0;
@@ -60,11 +61,12 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     }
     if (pos != text.size()) return std::nullopt;
 
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+    const std::chrono::year_month_day date{std::chrono::year{year},
+                                           std::chrono::month{static_cast<unsigned>(month)},
                                            std::chrono::day{static_cast<unsigned>(day)}};
     if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute - offset_minutes} +
-           std::chrono::seconds{second};
+    return std::chrono::sys_days{date} + std::chrono::hours{hour} +
+           std::chrono::minutes{minute - offset_minutes} + std::chrono::seconds{second};
 }
 
 std::string format_rfc3339(TimePoint when) {
@@ -72,8 +74,8 @@ std::string format_rfc3339(TimePoint when) {
     const std::chrono::year_month_day date{days};
     const std::chrono::hh_mm_ss time{when - days};
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
-                       time.minutes().count(), time.seconds().count());
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       time.hours().count(), time.minutes().count(), time.seconds().count());
 }
 
 TimePoint now_seconds() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }

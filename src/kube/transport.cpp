@@ -507,8 +507,9 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
         }
 
         // Admit waiting requests while there is room; streams always get in.
+        // Until the first answer says whether the server multiplexes, only as many as HTTP/1.1 could take.
         const size_t request_limit =
-            impl.protocol == 1 ? m_config.max_in_flight_http1 : m_config.max_in_flight;
+            impl.protocol == 2 ? m_config.max_in_flight : m_config.max_in_flight_http1;
         for (auto it = impl.waiting.begin(); it != impl.waiting.end();) {
             Transfer& transfer = *impl.transfers.at(*it);
             if (!transfer.request.stream && impl.in_flight >= request_limit) {

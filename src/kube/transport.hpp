@@ -27,7 +27,8 @@ struct TransportConfig {
     // Requests (not streams) handed to libcurl at once; the rest wait here, where their timeout has not
     // started yet. Twice what one connection carries keeps the connection busy.
     size_t max_in_flight = 200;
-    size_t max_in_flight_http1 = 16; // the same when the server speaks HTTP/1.1 (one connection each)
+    size_t max_in_flight_http1 =
+        16; // the same for HTTP/1.1 (a connection each), and until the protocol is known
     size_t max_streams_per_connection =
         100;           // what the server allows (kube-apiserver: 100), for spreading streams
     int verbosity = 0; // 1: one line per request; 2: plus headers (redacted); 3: plus connection events

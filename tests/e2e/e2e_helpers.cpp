@@ -167,6 +167,48 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout) {
     return false;
 }
 
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const std::string& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    const std::string log = m_dir.file("output");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    pid_t pid = 0;
+    const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE_MESSAGE(spawned == 0, "cannot start ", argv.at(0), ": ", std::strerror(spawned));
+    m_pid = pid;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+    if (m_pid <= 0) return;
+    kill(m_pid, SIGKILL);
+    int status = 0;
+    waitpid(m_pid, &status, 0);
+}
+
+std::string BackgroundProcess::output() const {
+    try {
+        return read_file(m_dir.file("output"));
+    } catch (const std::exception&) {
+        return "";
+    }
+}
+
+std::string cluster_kubectl() {
+    std::istringstream env(read_file(cluster_file("cluster.env")));
+    for (std::string line; std::getline(env, line);) {
+        if (line.starts_with("BIN_DIR=")) return line.substr(8) + "/kubectl";
+    }
+    return "kubectl";
+}
+
 Tinyproxy::Tinyproxy(const std::vector<int>& connect_ports) {
     m_port = free_port();
     std::string config =

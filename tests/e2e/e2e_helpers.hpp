@@ -73,6 +73,25 @@ int free_port();
 // True once something accepts TCP connections on 127.0.0.1:port, waiting up to `timeout`.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
+// A program started by a test and killed (by pid) when the object goes; its output goes to a file.
+class BackgroundProcess {
+public:
+    explicit BackgroundProcess(const std::vector<std::string>& argv);
+    ~BackgroundProcess();
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+    // What it printed on stdout and stderr so far.
+    std::string output() const;
+
+private:
+    TempDir m_dir;
+    int m_pid = -1;
+};
+
+// The kubectl that the cluster was built with.
+std::string cluster_kubectl();
+
 // A tinyproxy forward proxy on a loopback port, started by the test and stopped (by pid) at the end.
 class Tinyproxy {
 public:

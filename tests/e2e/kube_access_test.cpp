@@ -70,6 +70,37 @@ std::string write_plugin(const TempDir& dir, bool wrong_first) {
     return dir.file("bin/kq-test-plugin");
 }
 
+// Makes an RSA key and a client certificate for `common_name` in group system:masters, signed by the
+// cluster's CA, as DIR/NAME.key and DIR/NAME.crt.
+void sign_client_certificate(const TempDir& dir, const std::string& name, const std::string& common_name) {
+    const Run key =
+        run_program({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file(name + ".key"),
+                     "-out", dir.file(name + ".csr"), "-subj", "/O=system:masters/CN=" + common_name});
+    REQUIRE_MESSAGE(key.status == 0, key.err);
+    const Run certificate =
+        run_program({"openssl", "x509", "-req", "-in", dir.file(name + ".csr"), "-CA",
+                     cluster_file("pki/ca.crt"), "-CAkey", cluster_file("pki/ca.key"), "-CAcreateserial",
+                     "-CAserial", dir.file("ca.srl"), "-days", "1", "-out", dir.file(name + ".crt")});
+    REQUIRE_MESSAGE(certificate.status == 0, certificate.err);
+}
+
+// The cluster's kubeconfig plus a user and a context "extra" for it, made current, written to DIR/config.
+std::string kubeconfig_with_user(const TempDir& dir, const YAML::Node& user_body) {
+    YAML::Node config = YAML::LoadFile(cluster_kubeconfig());
+    YAML::Node user;
+    user["name"] = "extra";
+    user["user"] = user_body;
+    config["users"].push_back(user);
+    YAML::Node context;
+    context["name"] = "extra";
+    context["context"]["cluster"] = "kq";
+    context["context"]["user"] = "extra";
+    config["contexts"].push_back(context);
+    config["current-context"] = "extra";
+    write_file(dir.file("config"), emit(config));
+    return dir.file("config");
+}
+
 int count_lines(const std::string& path) {
     std::ifstream in(path);
     int count = 0;
@@ -141,31 +172,34 @@ TEST_SUITE("kube") {
     TEST_CASE("an RSA client certificate works as well as the cluster's EC one") {
         // The cluster's admin certificate has an EC key; sign an RSA one with the cluster's CA.
         TempDir dir;
-        const Run key =
-            run_program({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file("rsa.key"),
-                         "-out", dir.file("rsa.csr"), "-subj", "/O=system:masters/CN=kq-rsa"});
-        REQUIRE_MESSAGE(key.status == 0, key.err);
-        const Run signed_certificate =
-            run_program({"openssl", "x509", "-req", "-in", dir.file("rsa.csr"), "-CA",
-                         cluster_file("pki/ca.crt"), "-CAkey", cluster_file("pki/ca.key"), "-CAcreateserial",
-                         "-CAserial", dir.file("ca.srl"), "-days", "1", "-out", dir.file("rsa.crt")});
-        REQUIRE_MESSAGE(signed_certificate.status == 0, signed_certificate.err);
-        YAML::Node config = YAML::LoadFile(cluster_kubeconfig());
+        sign_client_certificate(dir, "rsa", "kq-rsa");
         YAML::Node user;
-        user["name"] = "rsa";
-        user["user"]["client-certificate"] = "rsa.crt"; // relative to the kubeconfig's folder
-        user["user"]["client-key"] = "rsa.key";
-        config["users"].push_back(user);
-        YAML::Node context;
-        context["name"] = "rsa";
-        context["context"]["cluster"] = "kq";
-        context["context"]["user"] = "rsa";
-        config["contexts"].push_back(context);
-        config["current-context"] = "rsa";
-        write_file(dir.file("config"), emit(config));
-        const Run run = run_kq({"context", "--check"}, {{"KUBECONFIG", dir.file("config")}});
+        user["client-certificate"] = "rsa.crt"; // relative to the kubeconfig's folder
+        user["client-key"] = "rsa.key";
+        const Run run = run_kq({"context", "--check"}, {{"KUBECONFIG", kubeconfig_with_user(dir, user)}});
         CHECK(run.status == 0);
         CHECK(line_of(run.out, "authenticated as") == padded("authenticated as", "kq-rsa"));
+    }
+
+    TEST_CASE("an exec plugin's client certificate is used for TLS") {
+        TempDir dir;
+        sign_client_certificate(dir, "plugin", "kq-plugin");
+        const nlohmann::json credential = {{"apiVersion", "client.authentication.k8s.io/v1"},
+                                           {"kind", "ExecCredential"},
+                                           {"status",
+                                            {{"clientCertificateData", read_file(dir.file("plugin.crt"))},
+                                             {"clientKeyData", read_file(dir.file("plugin.key"))}}}};
+        write_file(dir.file("credential.json"), credential.dump());
+        write_file(dir.file("print-credential"), "#!/bin/sh\ncat \"$(dirname \"$0\")/credential.json\"\n",
+                   true);
+        YAML::Node user;
+        user["exec"]["apiVersion"] = "client.authentication.k8s.io/v1";
+        user["exec"]["command"] = "./print-credential"; // relative to the kubeconfig's folder
+        user["exec"]["interactiveMode"] = "Never";
+        const Run run = run_kq({"context", "--check"}, {{"KUBECONFIG", kubeconfig_with_user(dir, user)}});
+        CHECK(run.status == 0);
+        CHECK(line_of(run.out, "auth") == padded("auth", "exec plugin print-credential"));
+        CHECK(line_of(run.out, "authenticated as") == padded("authenticated as", "kq-plugin"));
     }
 
     TEST_CASE("a server certificate from another authority is refused, naming the CA to check") {

@@ -461,6 +461,54 @@ TEST_SUITE("kube") {
         CHECK(std::find(lines.begin(), lines.end(), "  < content-encoding: gzip") != lines.end());
     }
 
+    TEST_CASE("through kubectl proxy the server speaks HTTP/1.1, and an open watch holds nothing up") {
+        TestNamespace ns("kq-http1");
+        const int port = free_port();
+        BackgroundProcess proxy({cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "proxy",
+                                 "--address", "127.0.0.1", "--port", std::to_string(port)});
+        REQUIRE_MESSAGE(wait_for_port(port, 30s), proxy.output());
+        kube::ClientConfig config;
+        config.context = "proxied";
+        config.cluster = "proxied";
+        config.source = "kubectl proxy";
+        config.server = fmt::format("http://127.0.0.1:{}", port);
+        kube::Client client(config);
+        const std::string path = "/api/v1/namespaces/" + ns.name() + "/configmaps";
+
+        int events = 0;
+        kube::WatchHandlers handlers;
+        handlers.on_event = [&](const kube::WatchEvent&) {
+            ++events;
+            return true;
+        };
+        kube::WatchOptions options;
+        options.label_selector = "kq.test/set=h1";
+        const kube::CallId watch = client.start_watch(path, options, std::move(handlers));
+        const int count = 40;
+        int done = 0;
+        int failed = 0;
+        for (int i = 0; i < count; ++i) {
+            kube::ApiRequest request;
+            request.method = "POST";
+            request.path = path;
+            request.body = config_map(fmt::format("h1-{:02}", i), "h1");
+            client.start(std::move(request), [&](kube::ApiResult&& result) {
+                ++done;
+                if (!result.ok()) {
+                    ++failed;
+                    MESSAGE(result.error->what());
+                }
+            });
+        }
+        client.run([&] { return done == count && events == count; }, Clock::now() + 60s);
+        client.cancel(watch);
+        CHECK(done == count);
+        CHECK(failed == 0);
+        CHECK(events == count);
+        CHECK(client.stats().http_version == 1);
+        CHECK(client.stats().peak_in_flight <= 16);
+    }
+
     TEST_CASE("many log streams at once share one connection") {
         TestNamespace ns("kq-streams");
         auto client = cluster_client("admin");

@@ -3,6 +3,7 @@
 #include "kube/pem.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/time.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +14,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -50,43 +50,6 @@ std::optional<std::string> find_command(const std::string& command) {
         }
     }
     return std::nullopt;
-}
-
-// Reads an RFC 3339 timestamp as metav1.Time writes expirationTimestamp ("2030-01-01T00:00:00Z",
-// fractions and offsets allowed); nullopt when it is not one.
-std::optional<std::chrono::system_clock::time_point> parse_timestamp(const std::string& text) {
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                    &second, &consumed) != 6 ||
-        consumed != 19) {
-        return std::nullopt;
-    }
-    size_t pos = 19;
-    if (pos < text.size() && text[pos] == '.') {
-        const size_t digits = text.find_first_not_of("0123456789", pos + 1);
-        if (digits == pos + 1) return std::nullopt;
-        pos = digits == std::string::npos ? text.size() : digits;
-    }
-    int offset_minutes = 0;
-    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-        ++pos;
-    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-        int offset_hours = 0, offset_rest = 0;
-        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &offset_hours, &offset_rest, &consumed) != 2 ||
-            consumed != 5) {
-            return std::nullopt;
-        }
-        offset_minutes = (text[pos] == '-' ? -1 : 1) * (offset_hours * 60 + offset_rest);
-        pos += 6;
-    } else {
-        return std::nullopt;
-    }
-    const std::chrono::year_month_day date{std::chrono::year{year},
-                                           std::chrono::month{static_cast<unsigned>(month)},
-                                           std::chrono::day{static_cast<unsigned>(day)}};
-    if (pos != text.size() || !date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    return std::chrono::sys_days{date} + std::chrono::hours{hour} +
-           std::chrono::minutes{minute - offset_minutes} + std::chrono::seconds{second};
 }
 
 std::string trim(std::string text) {
@@ -173,11 +136,12 @@ ExecCredential parse_exec_credential(std::string_view output, const ExecConfig& 
     }
     const std::string expiry = text("expirationTimestamp");
     if (!expiry.empty()) {
-        credential.expiry = parse_timestamp(expiry);
-        if (!credential.expiry) {
+        const std::optional<TimePoint> when = parse_rfc3339(expiry);
+        if (!when) {
             fail(ErrorKind::cluster, "{} printed an expirationTimestamp \"{}\" that is not RFC 3339", plugin,
                  expiry);
         }
+        credential.expiry = std::chrono::system_clock::time_point(*when);
     }
     return credential;
 }

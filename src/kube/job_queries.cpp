@@ -1,5 +1,7 @@
 #include "kube/job_queries.hpp"
 
+#include "kube/json_fields.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,23 +14,6 @@ namespace kq::kube {
 namespace {
 
 using nlohmann::json;
-
-// Walks object keys only, so that an object of an unexpected shape reads as missing, never throws.
-const json* lookup(const json& root, std::initializer_list<const char*> keys) {
-    const json* node = &root;
-    for (const char* key : keys) {
-        if (!node->is_object()) return nullptr;
-        auto found = node->find(key);
-        if (found == node->end()) return nullptr;
-        node = &*found;
-    }
-    return node;
-}
-
-std::string string_at(const json& root, std::initializer_list<const char*> keys) {
-    const json* value = lookup(root, keys);
-    return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
 
 std::optional<int> optional_int_at(const json& root, std::initializer_list<const char*> keys) {
     const json* value = lookup(root, keys);

@@ -480,7 +480,53 @@ std::optional<nlohmann::json> FieldConverter::resources(const SourceNode& value)
         result[section.key] = std::move(amounts);
     }
     if (!ok) return std::nullopt;
+    if (!check_requests_against_limits(value, result)) return std::nullopt;
     return result;
+}
+
+// The API server's rules between a container's requests and limits: a request is at most its limit,
+// and extended resources and hugepages cannot be overcommitted, so their request needs a limit equal
+// to it. Quantities still holding a template (validate mode) are checked when rendered.
+bool FieldConverter::check_requests_against_limits(const SourceNode& value, const nlohmann::json& resources) {
+    const SourceNode* requests = nullptr;
+    for (const SourceEntry& section : value.entries) {
+        if (section.key == "requests") requests = &section.value;
+    }
+    if (!requests || !resources.contains("requests")) return true;
+    const nlohmann::json limits = resources.value("limits", nlohmann::json::object());
+    bool ok = true;
+    for (const SourceEntry& entry : requests->entries) {
+        const std::string requested = resources["requests"].value(entry.key, "");
+        const std::optional<long double> amount = quantity_value(requested);
+        if (!amount) continue;
+        const std::string path = join_path("resources.requests", entry.key);
+        const bool overcommit = is_overcommit_allowed(entry.key);
+        if (!limits.contains(entry.key)) {
+            if (overcommit) continue;
+            m_diagnostics.add(
+                entry.value.location,
+                fmt::format("{} in {} needs resources.limits.{} set to the same amount: extended "
+                            "resources and hugepages cannot be overcommitted",
+                            path, m_owner, entry.key));
+            ok = false;
+            continue;
+        }
+        const std::string limited = limits[entry.key].get<std::string>();
+        const std::optional<long double> limit = quantity_value(limited);
+        if (!limit) continue;
+        if (!overcommit && *amount != *limit) {
+            invalid(entry.value, path, requested,
+                    fmt::format("must equal the {} limit {}: extended resources and hugepages cannot be "
+                                "overcommitted",
+                                entry.key, quote(limited)));
+            ok = false;
+        } else if (*amount > *limit) {
+            invalid(entry.value, path, requested,
+                    fmt::format("must be less than or equal to the {} limit {}", entry.key, quote(limited)));
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 std::optional<nlohmann::json> FieldConverter::raw(const SourceNode& value, std::string_view path) {

@@ -73,6 +73,9 @@ private:
     std::optional<nlohmann::json> env_from(const SourceNode& value);
     // resources' requests and limits.
     std::optional<nlohmann::json> resources(const SourceNode& value);
+    // The API server's rules between requests and limits (request <= limit; no overcommit of
+    // extended resources and hugepages); false after reporting a breach.
+    bool check_requests_against_limits(const SourceNode& value, const nlohmann::json& resources);
     // One quantity, as a string.
     std::optional<std::string> quantity(const SourceNode& value, std::string_view path);
     // True when value is of kind, else records that it must be expected.

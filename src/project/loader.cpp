@@ -263,6 +263,17 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
     check_section(section, converter, diagnostics, false);
 
     const SourceNode merged = merge_job_over_defaults(defaults, section);
+    // Requests may come from defaults and limits from the job (or the other way round): when both set
+    // resources and each is fine alone, the merged pair is checked once more.
+    const SourceNode* own_resources = section.find("resources");
+    const SourceNode* inherited_resources = defaults.find("resources");
+    if (own_resources && inherited_resources && diagnostics.size() == problems_before) {
+        const FieldSpec& resources_field = *find_job_field("resources");
+        Diagnostics inherited_problems;
+        FieldConverter quiet(ConvertMode::check, "defaults", nullptr, inherited_problems);
+        quiet.convert(resources_field, *inherited_resources);
+        if (inherited_problems.size() == 0) converter.convert(resources_field, *merged.find("resources"));
+    }
     if (const SourceNode* description = section.find("description")) {
         if (description->kind == NodeKind::scalar) job.description = description->text;
     }

@@ -14,4 +14,12 @@ std::optional<std::string> check_quantity(std::string_view text);
 // True when a valid quantity is below zero; Kubernetes refuses negative requests and limits.
 bool is_negative_quantity(std::string_view text);
 
+// The value of a valid quantity ("1500m" is 1.5, "2Ki" is 2048), nullopt for an invalid one. Each value
+// is computed with a single rounding, so two spellings of one amount ("0.1", "100m") compare equal.
+std::optional<long double> quantity_value(std::string_view text);
+
+// True for resources whose request may be below the limit: the native ones (a name without a prefix or
+// with "kubernetes.io/") except hugepages-*. Extended resources (nvidia.com/gpu) and hugepages are not.
+bool is_overcommit_allowed(std::string_view resource);
+
 } // namespace kq::project

@@ -36,6 +36,32 @@ TEST_CASE("quantities follow Kubernetes' grammar") {
     CHECK_FALSE(is_negative_quantity("1"));
 }
 
+TEST_CASE("quantity values compare across spellings") {
+    CHECK(quantity_value("1Gi") == quantity_value("1073741824"));
+    CHECK(quantity_value("0.1") == quantity_value("100m"));
+    CHECK(quantity_value("1.5Gi") == quantity_value("1536Mi"));
+    CHECK(quantity_value("1e3") == quantity_value("1k"));
+    CHECK(quantity_value("2000m") == quantity_value("2"));
+    CHECK(quantity_value("1E") == quantity_value("1e18"));
+    CHECK(quantity_value("-1Ki") == -1024.0L);
+    CHECK(*quantity_value("1500m") < *quantity_value("2"));
+    CHECK(*quantity_value("1G") < *quantity_value("1Gi"));
+    CHECK(*quantity_value("1e99999999999999") > *quantity_value("1E"));
+    CHECK(*quantity_value("1e-99999999999999") < *quantity_value("1n"));
+    CHECK(quantity_value("64MB") == std::nullopt);
+}
+
+TEST_CASE("which resources may be overcommitted") {
+    for (const char* native : {"cpu", "memory", "ephemeral-storage", "kubernetes.io/custom"}) {
+        CAPTURE(native);
+        CHECK(is_overcommit_allowed(native));
+    }
+    for (const char* strict : {"hugepages-2Mi", "hugepages-1Gi", "nvidia.com/gpu", "example.com/fpga"}) {
+        CAPTURE(strict);
+        CHECK_FALSE(is_overcommit_allowed(strict));
+    }
+}
+
 TEST_CASE("Kubernetes names") {
     CHECK(check_dns_label("hello-1") == std::nullopt);
     CHECK(check_dns_label("Hello") == "may hold only lowercase letters, digits and \"-\"");

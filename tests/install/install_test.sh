@@ -7,6 +7,7 @@
 set -euo pipefail
 
 build=$(cd "$1" && pwd)
+source=$(cd "$(dirname "$0")/../.." && pwd)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/kq-install-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 failures=0
@@ -26,7 +27,7 @@ check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
 check_tree() {
   local label=$1 root=$2
   local file
-  for file in bin/kq share/man/man1/kq.1 share/man/man5/kq.yaml.5 share/bash-completion/completions/kq \
+  for file in bin/kq share/man/man1/kq.1.gz share/man/man5/kq.yaml.5.gz share/bash-completion/completions/kq \
     share/zsh/vendor-completions/_kq share/fish/vendor_completions.d/kq.fish; do
     check "$label: $file is installed" test -f "$root/$file"
   done
@@ -37,9 +38,10 @@ check_tree() {
     cmp <("$root/bin/kq" completion zsh) "$root/share/zsh/vendor-completions/_kq"
   check "$label: the fish script is what kq completion fish prints" \
     cmp <("$root/bin/kq" completion fish) "$root/share/fish/vendor_completions.d/kq.fish"
-  check "$label: man finds kq(1)" test "$(man --manpath="$root/share/man" -w kq)" = "$root/share/man/man1/kq.1"
+  check "$label: man finds kq(1)" test "$(man --manpath="$root/share/man" -w kq)" = "$root/share/man/man1/kq.1.gz"
   check "$label: man finds kq.yaml(5)" \
-    test "$(man --manpath="$root/share/man" -w 5 kq.yaml)" = "$root/share/man/man5/kq.yaml.5"
+    test "$(man --manpath="$root/share/man" -w 5 kq.yaml)" = "$root/share/man/man5/kq.yaml.5.gz"
+  check "$label: the installed kq(1) is the source page, compressed" cmp <(gzip -dc "$root/share/man/man1/kq.1.gz") "$source/man/kq.1"
 
   # Each shell finds the script by the name it looks for, in the folder the package puts it in.
   if [ -f /usr/share/bash-completion/bash_completion ]; then
@@ -74,6 +76,10 @@ has_dependency() { [[ ", $depends," == *", $1 "* || ", $depends," == *", $1,"* ]
 for library in libc6 libstdc++6 libcurl4 libssl3 libfmt9 libyaml-cpp0.7; do
   check ".deb: depends on $library" has_dependency "$library"
 done
+maintainer=$(dpkg-deb -f "$deb" Maintainer)
+echo "     Maintainer: $maintainer"
+check ".deb: names a maintainer with an address" grep -qE '^[^<>]+ <[^<>@ ]+@[^<> ]+>$' <<<"$maintainer"
+check ".deb: the maintainer is not a placeholder" test "$maintainer" != "unknown <unknown@localhost>"
 dpkg-deb -c "$deb" >"$scratch/contents"
 check ".deb: installs under /usr" grep -q ' ./usr/bin/kq$' "$scratch/contents"
 dpkg -x "$deb" "$scratch/root"

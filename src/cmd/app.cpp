@@ -2,6 +2,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/complete.hpp"
+#include "cmd/output.hpp"
 #include "util/error.hpp"
 #include "util/version.hpp"
 
@@ -61,10 +62,9 @@ std::string usage_hint(const CLI::App& failed) {
 
 } // namespace
 
-bool Context::color() const {
-    const char* no_color = std::getenv("NO_COLOR");
-    return err_is_terminal && !global.no_color && (no_color == nullptr || *no_color == '\0');
-}
+bool Context::color() const { return live_status() && color_allowed(global); }
+
+bool Context::live_status() const { return err_is_terminal && !is_dumb_terminal(); }
 
 static int run_with_context(const std::vector<std::string>& args, Context& context) {
     CLI::App app(k_description, "kq");

@@ -99,7 +99,7 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
 
     std::vector<std::unique_ptr<kube::JobLogFollower>> followers;
     std::map<std::string, kube::JobLogFollower*> follower_of;
-    ProgressLine progress(context, context.err_is_terminal && !options.logs && context.color());
+    ProgressLine progress(context, context.live_status() && !options.logs);
     kube::JobWatch watch(client, namespace_name);
     for (const nlohmann::json& job : jobs)
         watch.add(job);

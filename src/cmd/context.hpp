@@ -24,8 +24,13 @@ struct Context {
     bool out_is_terminal = false;
     bool err_is_terminal = false;
 
-    // True when diagnostics on stderr may be coloured (a terminal, no NO_COLOR, no --no-color).
+    // True when diagnostics on stderr may be coloured: a terminal that is not TERM=dumb, no NO_COLOR,
+    // no --no-color.
     bool color() const;
+
+    // True when stderr may carry a status redrawn in place (spinner, progress bar): a terminal that is
+    // not TERM=dumb. NO_COLOR and --no-color take the colour away, not the status.
+    bool live_status() const;
 };
 
 } // namespace kq::cmd

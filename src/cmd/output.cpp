@@ -42,9 +42,18 @@ OutputFormat parse_output_format(const std::string& text) {
     fail(ErrorKind::usage, "-o/--output: \"{}\" is not a format; use wide, json, yaml or name", text);
 }
 
-bool out_color(const Context& context) {
+bool is_dumb_terminal() {
+    const char* term = std::getenv("TERM");
+    return term != nullptr && std::string_view(term) == "dumb";
+}
+
+bool color_allowed(const GlobalOptions& global) {
     const char* no_color = std::getenv("NO_COLOR");
-    return context.out_is_terminal && !context.global.no_color && (no_color == nullptr || *no_color == '\0');
+    return !global.no_color && (no_color == nullptr || *no_color == '\0');
+}
+
+bool out_color(const Context& context) {
+    return context.out_is_terminal && !is_dumb_terminal() && color_allowed(context.global);
 }
 
 std::size_t out_width(const Context& context) {

@@ -24,7 +24,13 @@ enum class OutputFormat {
 // Reads an -o value ("" is the table); throws a usage Error naming -o for anything else.
 OutputFormat parse_output_format(const std::string& text);
 
-// True when stdout may be coloured: a terminal, no NO_COLOR, no --no-color.
+// True when TERM is "dumb": a terminal that cannot redraw a line or show colours.
+bool is_dumb_terminal();
+
+// True unless NO_COLOR (https://no-color.org: set and not empty) or --no-color says no colour.
+bool color_allowed(const GlobalOptions& global);
+
+// True when stdout may be coloured: a terminal that is not TERM=dumb, no NO_COLOR, no --no-color.
 bool out_color(const Context& context);
 
 // The width tables on stdout are fitted to: the terminal's columns on a terminal, else 0 (no limit).

@@ -228,7 +228,7 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
     }
 
     // Fan-out: keep a bounded number of creates in flight over the one connection.
-    const bool progress = context.err_is_terminal && context.color();
+    const bool progress = context.live_status();
     const auto started = Clock::now();
     size_t next = 0;
     size_t in_flight = 0;

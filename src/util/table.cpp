@@ -57,15 +57,33 @@ void Table::print(std::ostream& out, bool header, std::size_t width) const {
             widths[i] = std::max(widths[i], display_width(row[i]));
     }
     if (width > 0 && columns > 1) {
+        // The NAME column (else the first) is what the user acts on, so it is never cut; the others are
+        // cut widest first, two equally wide ones alike, but never below their header (at least 4
+        // columns), so the table stays readable. If that is not enough, lines stay longer than width.
+        const auto named = std::find(m_headers.begin(), m_headers.end(), "NAME");
+        const std::size_t whole =
+            named == m_headers.end() ? 0 : static_cast<std::size_t>(named - m_headers.begin());
+        std::vector<std::size_t> floors(columns, 0);
+        for (std::size_t i = 0; i < columns; ++i) {
+            const std::size_t header_width = i < m_headers.size() ? display_width(m_headers[i]) : 0;
+            floors[i] = i == whole ? widths[i] : std::min(widths[i], std::max<std::size_t>(header_width, 4));
+        }
         std::size_t total = 3 * (columns - 1);
         for (const std::size_t w : widths)
             total += w;
         while (total > width) {
-            // The first column (NAME) is what the user acts on, so it is never cut.
-            const auto widest = std::max_element(widths.begin() + 1, widths.end());
-            if (*widest <= 1) break;
-            const std::size_t excess = std::min(total - width, *widest - 1);
-            *widest -= excess;
+            std::size_t widest = columns;
+            for (std::size_t i = 0; i < columns; ++i) {
+                if (widths[i] > floors[i] && (widest == columns || widths[i] > widths[widest])) widest = i;
+            }
+            if (widest == columns) break;
+            // Down to the next widest column at most, so that wide columns end up sharing the cut.
+            std::size_t next = floors[widest];
+            for (std::size_t i = 0; i < columns; ++i) {
+                if (i != widest) next = std::max(next, std::min(widths[i], widths[widest] - 1));
+            }
+            const std::size_t excess = std::min(total - width, widths[widest] - next);
+            widths[widest] -= excess;
             total -= excess;
         }
     }

@@ -21,8 +21,9 @@ public:
     // Adds a row; newlines and tabs in cells become spaces so each row stays on its line.
     void add_row(std::vector<std::string> cells);
 
-    // Prints the table, with the header row when header is true; when width is not 0, the widest
-    // column other than the first is cut (ending in "…") until each line fits in width columns.
+    // Prints the table, with the header row when header is true; when width is not 0, columns other
+    // than NAME (or the first, without one) are cut (ending in "…"), widest first and never below
+    // their header's width (at least 4), until each line fits in width columns or none can give more.
     void print(std::ostream& out, bool header = true, std::size_t width = 0) const;
 
 private:

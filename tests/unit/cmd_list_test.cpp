@@ -108,14 +108,16 @@ TEST_CASE("the STATUS column is coloured on a terminal, the rest is not") {
     kq::cmd::print_job_table(table, {}, headless, false, 0, true);
     CHECK(headless.str().rfind("backup-a   backup       \x1b[32mComplete\x1b[0m", 0) == 0);
 
-    // With NAMESPACE first and a narrow terminal that cuts the headers, the column is still found.
+    // With NAMESPACE first and a terminal too narrow for the table, NAME stays whole and the column
+    // is still found.
     const JobTableColumns namespaces{.namespaces = true, .wide = false};
     kq::Table wide_table(kq::cmd::job_table_headers(namespaces));
     wide_table.add_row(kq::cmd::job_table_row(job("backup-b", failed_status()), k_now, namespaces));
     std::ostringstream narrow;
     kq::cmd::print_job_table(wide_table, namespaces, narrow, true, 50, true);
-    CHECK(narrow.str() == "NAMESPACE   NAME   …   STATUS   …   DURATION   AGE\n"
-                          "ops         bac…   …   \x1b[31mFailed\x1b[0m   …   7s         60m\n");
+    CHECK(narrow.str() ==
+          "NAMESPACE   NAME       DEFINITION   STATUS   COMPLETIONS   DURATION   AGE\n"
+          "ops         backup-b   backup       \x1b[31mFailed\x1b[0m   0/1           7s         60m\n");
 }
 
 TEST_CASE("status filters: active, succeeded, failed, finished") {

@@ -29,6 +29,21 @@ TEST_CASE("Table cuts the widest column to fit a width, never the name") {
                        "a-very-long-name   a description that g\xE2\x80\xA6\n");
 }
 
+TEST_CASE("Table shares a cut between wide columns and keeps headers whole") {
+    kq::Table table({"NAME", "DEFINITION", "STATUS", "AGE"});
+    table.add_row({"job-1", "a-definition-that-is-long", "a-status-that-is-long-too", "5m"});
+    std::ostringstream out;
+    table.print(out, true, 50);
+    CHECK(out.str() == "NAME    DEFINITION         STATUS              AGE\n"
+                       "job-1   a-definition-th\xE2\x80\xA6   a-status-that-is\xE2\x80\xA6   5m\n");
+
+    // Too narrow for even the headers: columns stop at their header's width and the line overflows.
+    std::ostringstream narrow;
+    table.print(narrow, true, 10);
+    CHECK(narrow.str() == "NAME    DEFINITION   STATUS   AGE\n"
+                          "job-1   a-definit\xE2\x80\xA6   a-sta\xE2\x80\xA6   5m\n");
+}
+
 TEST_CASE("display_width counts code points") {
     CHECK(kq::display_width("abc") == 3);
     CHECK(kq::display_width("h\xC3\xA9llo") == 5);

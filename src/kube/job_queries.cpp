@@ -15,29 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<int> optional_int_at(const json& root, std::initializer_list<const char*> keys) {
-    const json* value = lookup(root, keys);
-    if (value == nullptr || !value->is_number_integer()) return std::nullopt;
-    const auto number = value->get<long long>();
-    if (number < INT32_MIN || number > INT32_MAX) return std::nullopt;
-    return static_cast<int>(number);
-}
-
-int int_at(const json& root, std::initializer_list<const char*> keys, int fallback) {
-    return optional_int_at(root, keys).value_or(fallback);
-}
-
-std::optional<TimePoint> time_at(const json& root, std::initializer_list<const char*> keys) {
-    const std::string text = string_at(root, keys);
-    return text.empty() ? std::nullopt : parse_rfc3339(text);
-}
-
-const json& array_at(const json& root, std::initializer_list<const char*> keys) {
-    static const json empty = json::array();
-    const json* value = lookup(root, keys);
-    return value != nullptr && value->is_array() ? *value : empty;
-}
-
 // Fills a container's state from its containerStatuses entry.
 void read_container_status(ContainerSummary& container, const json& status) {
     container.restarts = int_at(status, {"restartCount"}, 0);

@@ -15,24 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-int int_at(const json& root, std::initializer_list<const char*> keys, int fallback) {
-    const json* value = lookup(root, keys);
-    if (value == nullptr || !value->is_number_integer()) return fallback;
-    const auto number = value->get<long long>();
-    return number < INT32_MIN || number > INT32_MAX ? fallback : static_cast<int>(number);
-}
-
-std::optional<TimePoint> time_at(const json& root, std::initializer_list<const char*> keys) {
-    const std::string text = string_at(root, keys);
-    return text.empty() ? std::nullopt : parse_rfc3339(text);
-}
-
-const json& array_at(const json& root, std::initializer_list<const char*> keys) {
-    static const json empty = json::array();
-    const json* value = lookup(root, keys);
-    return value != nullptr && value->is_array() ? *value : empty;
-}
-
 // A terminated container state with a non-zero exit code, from state or lastState (OnFailure restarts).
 struct Termination {
     int exit_code = 0;

@@ -62,9 +62,9 @@ std::string usage_hint(const CLI::App& failed) {
 
 } // namespace
 
-bool Context::color() const { return live_status() && color_allowed(global); }
+bool Context::color() const { return err_is_terminal && !is_dumb_terminal() && color_allowed(global); }
 
-bool Context::live_status() const { return err_is_terminal && !is_dumb_terminal(); }
+bool Context::live_status() const { return color(); }
 
 static int run_with_context(const std::vector<std::string>& args, Context& context) {
     CLI::App app(k_description, "kq");

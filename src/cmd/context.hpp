@@ -28,8 +28,8 @@ struct Context {
     // no --no-color.
     bool color() const;
 
-    // True when stderr may carry a status redrawn in place (spinner, progress bar): a terminal that is
-    // not TERM=dumb. NO_COLOR and --no-color take the colour away, not the status.
+    // True when stderr may carry a status redrawn in place (spinner, progress bar): the same terminal
+    // test as colour, since NO_COLOR and --no-color ask for plain output.
     bool live_status() const;
 };
 

@@ -180,7 +180,7 @@ TEST_SUITE("terminal") {
         CHECK_FALSE(contains(piped.out, "\x1b["));
     }
 
-    TEST_CASE("a spinner on a terminal while waiting, kept by NO_COLOR, gone on TERM=dumb and on a pipe") {
+    TEST_CASE("a spinner on a terminal while waiting; none with NO_COLOR, --no-color, TERM=dumb or a pipe") {
         TerminalScene scene;
         const auto submit_slow = [&] {
             const Run run = run_kq(scene.args({"submit", "slow", "-o", "name"}));
@@ -198,8 +198,12 @@ TEST_SUITE("terminal") {
         const TerminalRun plain =
             run_on_terminal(scene.args({"wait", submit_slow()}), 100, {{"NO_COLOR", "1"}});
         CHECK(plain.status == 0);
-        CHECK(contains(plain.screen, "\r\x1b[K"));
-        CHECK_FALSE(contains(plain.screen, "\x1b[3"));
+        CHECK_FALSE(contains(plain.screen, "\x1b["));
+        CHECK(contains(plain.screen, "complete"));
+
+        const TerminalRun flag = run_on_terminal(scene.args({"--no-color", "wait", submit_slow()}), 100);
+        CHECK(flag.status == 0);
+        CHECK_FALSE(contains(flag.screen, "\x1b["));
 
         const TerminalRun dumb =
             run_on_terminal(scene.args({"wait", submit_slow()}), 100, {{"TERM", "dumb"}});

@@ -353,6 +353,17 @@ TEST_SUITE("guard") {
         proxy_down["proxy-url"] =
             fmt::format("http://{}:{}@127.0.0.1:{}", proxy_user, proxy_password, free_port());
         add_context(config, "g-proxy-down", proxy_down, limited);
+        // Credentials written into URLs: the server's (refused) and a proxy-url without a scheme.
+        const std::string server_password = "kq-guard-server-password-" + word;
+        YAML::Node server_userinfo = YAML::Clone(cluster);
+        server_userinfo["server"] =
+            server.substr(0, 8) + "kq-guard-user:" + server_password + "@" + server.substr(8);
+        add_context(config, "g-server-userinfo", server_userinfo, limited);
+        const std::string bare_proxy_password = "kq-guard-bare-proxy-password-" + word;
+        YAML::Node bare_proxy = YAML::Clone(cluster);
+        bare_proxy["proxy-url"] =
+            fmt::format("{}:{}@127.0.0.1:{}", proxy_user, bare_proxy_password, free_port());
+        add_context(config, "g-proxy-no-scheme", bare_proxy, limited);
         YAML::Node unreachable = YAML::Clone(cluster);
         unreachable["server"] = fmt::format("https://127.0.0.1:{}", free_port());
         add_context(config, "g-unreachable", unreachable, limited);
@@ -387,6 +398,8 @@ TEST_SUITE("guard") {
             {"the proxy password", proxy_password},
             {"the proxy password in base64", kq::base64_encode(proxy_password)},
             {"proxy user:password in base64", kq::base64_encode(proxy_user + ":" + proxy_password)},
+            {"the password in the server URL", server_password},
+            {"the password of the proxy-url without a scheme", bare_proxy_password},
             {"the client key's data (base64 of its PEM)", key_data.substr(key_data.size() / 2, 60)},
         };
         // The lines of the key's PEM body: the key itself in base64.
@@ -432,9 +445,10 @@ TEST_SUITE("guard") {
             {"__complete", "-n", ""},
             {"__complete", "--context", ""},
         };
-        const std::vector<std::string> contexts = {"g-key",        "g-token",       "g-token-file", "g-exec",
-                                                   "g-exec-bad",   "g-exec-bare",   "g-basic",      "g-proxy",
-                                                   "g-proxy-down", "g-unreachable", "g-bad-tls"};
+        const std::vector<std::string> contexts = {
+            "g-key",       "g-token",           "g-token-file",     "g-exec",       "g-exec-bad",
+            "g-exec-bare", "g-basic",           "g-proxy",          "g-proxy-down", "g-unreachable",
+            "g-bad-tls",   "g-server-userinfo", "g-proxy-no-scheme"};
         struct Output {
             std::string label;
             std::string text;
@@ -469,8 +483,9 @@ TEST_SUITE("guard") {
         };
         CHECK(statuses["g-key"] == std::set<int>{0});
         CHECK(statuses["g-proxy"] == std::set<int>{0});
-        for (const char* context : {"g-token", "g-exec", "g-token-file", "g-exec-bad", "g-exec-bare",
-                                    "g-basic", "g-proxy-down", "g-unreachable", "g-bad-tls"}) {
+        for (const char* context :
+             {"g-token", "g-exec", "g-token-file", "g-exec-bad", "g-exec-bare", "g-basic", "g-proxy-down",
+              "g-unreachable", "g-bad-tls", "g-server-userinfo", "g-proxy-no-scheme"}) {
             CHECK_MESSAGE(all_refused(context), context);
         }
         CHECK(proxy.log().find("CONNECT") != std::string::npos);

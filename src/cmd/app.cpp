@@ -167,13 +167,20 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
-    // Whole lines and whole documents only, even when a signal ends kq (see StdoutBuffer).
-    StdoutBuffer stdout_buffer(STDOUT_FILENO);
-    std::streambuf* const original = std::cout.rdbuf(&stdout_buffer);
+    // Whole lines and whole documents only, even when a signal ends kq (see WholeLineBuffer). stderr loses
+    // its flush after every insertion, which would write half lines; progress lines flush themselves.
+    WholeLineBuffer stdout_buffer(STDOUT_FILENO);
+    WholeLineBuffer stderr_buffer(STDERR_FILENO);
+    std::streambuf* const original_out = std::cout.rdbuf(&stdout_buffer);
+    std::streambuf* const original_err = std::cerr.rdbuf(&stderr_buffer);
+    std::cerr.unsetf(std::ios::unitbuf);
     const int status =
         run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
     std::cout.flush();
-    std::cout.rdbuf(original);
+    std::cerr.flush();
+    std::cout.rdbuf(original_out);
+    std::cerr.rdbuf(original_err);
+    std::cerr.setf(std::ios::unitbuf);
     return status;
 }
 

@@ -164,35 +164,35 @@ void ListWriter::finish() {
 namespace {
 
 // Past this much pending text the buffer writes its whole lines without waiting for a line's end.
-constexpr std::size_t k_stdout_buffer_size = 64 * 1024;
+constexpr std::size_t k_whole_line_buffer_size = 64 * 1024;
 
 } // namespace
 
-StdoutBuffer::~StdoutBuffer() { sync(); }
+WholeLineBuffer::~WholeLineBuffer() { sync(); }
 
-StdoutBuffer::int_type StdoutBuffer::overflow(int_type byte) {
+WholeLineBuffer::int_type WholeLineBuffer::overflow(int_type byte) {
     if (traits_type::eq_int_type(byte, traits_type::eof())) return traits_type::not_eof(byte);
     const char c = traits_type::to_char_type(byte);
     return xsputn(&c, 1) == 1 ? byte : traits_type::eof();
 }
 
-std::streamsize StdoutBuffer::xsputn(const char* data, std::streamsize size) {
+std::streamsize WholeLineBuffer::xsputn(const char* data, std::streamsize size) {
     m_pending.append(data, static_cast<std::size_t>(size));
     // A piece that ends a line goes out with everything before it: what a command has printed is on
     // stdout even if a signal then ends kq by its default action. A long run of text without a line end
     // waits, up to a bound, for its newline.
     if (size > 0 && data[size - 1] == '\n') {
         if (!write_out(m_pending.size())) return 0;
-    } else if (m_pending.size() >= k_stdout_buffer_size) {
+    } else if (m_pending.size() >= k_whole_line_buffer_size) {
         const std::size_t end = m_pending.rfind('\n');
         if (end != std::string::npos && !write_out(end + 1)) return 0;
     }
     return size;
 }
 
-int StdoutBuffer::sync() { return write_out(m_pending.size()) ? 0 : -1; }
+int WholeLineBuffer::sync() { return write_out(m_pending.size()) ? 0 : -1; }
 
-bool StdoutBuffer::write_out(std::size_t size) {
+bool WholeLineBuffer::write_out(std::size_t size) {
     if (m_failed) {
         m_pending.clear();
         return false;

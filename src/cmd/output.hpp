@@ -70,17 +70,17 @@ private:
     std::string m_document;  // the json or yaml text until finish()
 };
 
-// The buffer of kq's stdout. It writes when a piece of output ends a line (`out << row << '\n'`, a whole
-// document ending in a newline) or on a flush, and holds SIGINT and SIGTERM back while it writes: what a
-// command printed is out in whole lines even if a signal ends kq by its default action, and a piece
-// written in one go (a whole -o json document) is never torn.
-class StdoutBuffer : public std::streambuf {
+// The buffer of kq's stdout and stderr. It writes when a piece of output ends a line (`out << row << '\n'`, a
+// whole document ending in a newline) or on an explicit flush, and holds SIGINT and SIGTERM back while it
+// writes: what a command printed is out in whole lines even if a signal ends kq by its default action, and
+// a piece written in one go (a whole -o json document) is never torn.
+class WholeLineBuffer : public std::streambuf {
 public:
     // A buffer writing to the file descriptor `fd`.
-    explicit StdoutBuffer(int fd) : m_fd(fd) {}
-    ~StdoutBuffer() override;
-    StdoutBuffer(const StdoutBuffer&) = delete;
-    StdoutBuffer& operator=(const StdoutBuffer&) = delete;
+    explicit WholeLineBuffer(int fd) : m_fd(fd) {}
+    ~WholeLineBuffer() override;
+    WholeLineBuffer(const WholeLineBuffer&) = delete;
+    WholeLineBuffer& operator=(const WholeLineBuffer&) = delete;
 
 protected:
     int_type overflow(int_type byte) override;

@@ -101,12 +101,12 @@ TEST_CASE("DeferSignals holds SIGINT back until it goes") {
     sigaction(SIGTERM, &previous_term, nullptr);
 }
 
-TEST_CASE("StdoutBuffer writes when a piece ends a line, and everything on a flush") {
+TEST_CASE("WholeLineBuffer writes when a piece ends a line, and everything on a flush") {
     int fds[2];
     REQUIRE(pipe2(fds, O_NONBLOCK) == 0);
     REQUIRE(fcntl(fds[1], F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
     {
-        kq::cmd::StdoutBuffer buffer(fds[1]);
+        kq::cmd::WholeLineBuffer buffer(fds[1]);
         std::ostream out(&buffer);
         out << "first line\nhalf";
         CHECK(drain(fds[0]).empty()); // a piece that does not end a line waits

@@ -77,7 +77,7 @@ private:
 class WholeLineBuffer : public std::streambuf {
 public:
     // A buffer writing to the file descriptor `fd`.
-    explicit WholeLineBuffer(int fd) : m_fd(fd) {}
+    explicit WholeLineBuffer(int fd);
     ~WholeLineBuffer() override;
     WholeLineBuffer(const WholeLineBuffer&) = delete;
     WholeLineBuffer& operator=(const WholeLineBuffer&) = delete;
@@ -91,9 +91,10 @@ private:
     // Writes the first `size` bytes of the pending text; false on a write error.
     bool write_out(std::size_t size);
 
-    int m_fd;              // where the output goes
-    std::string m_pending; // text not yet written
-    bool m_failed = false; // a write failed (the reader went away): the rest is dropped
+    int m_fd;                          // where the output goes
+    std::string m_pending;             // text not yet written
+    bool m_failed = false;             // a write failed (the reader went away): the rest is dropped
+    bool m_whole_small_writes = false; // fd is a pipe or a regular file: a write of PIPE_BUF bytes is whole
 };
 
 } // namespace kq::cmd

@@ -167,6 +167,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
+    // libcurl would append the TLS session keys to this file, which decrypt a capture of kq's traffic
+    // (tokens included); kubectl has no such switch, and a variable set for a browser must not reach kq.
+    unsetenv("SSLKEYLOGFILE");
     // Whole lines and whole documents only, even when a signal ends kq (see WholeLineBuffer). stderr loses
     // its flush after every insertion, which would write half lines; progress lines flush themselves.
     WholeLineBuffer stdout_buffer(STDOUT_FILENO);

@@ -423,7 +423,9 @@ TEST_SUITE("guard") {
                                 {"XDG_CONFIG_HOME", home.file(".config")},
                                 {"XDG_STATE_HOME", home.file(".local/state")},
                                 {"XDG_DATA_HOME", home.file(".local/share")},
-                                {"TMPDIR", home.file("tmp")}};
+                                {"TMPDIR", home.file("tmp")},
+                                // libcurl writes TLS session keys here unless kq stops it.
+                                {"SSLKEYLOGFILE", home.file("tls-keys")}};
         std::filesystem::create_directories(home.file("tmp"));
 
         const std::vector<std::vector<std::string>> commands = {

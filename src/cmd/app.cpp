@@ -4,6 +4,7 @@
 #include "cmd/complete.hpp"
 #include "cmd/output.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 #include "util/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -151,21 +152,37 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         return run_with_context(args, context);
     } catch (const Error& error) {
         context.out.flush();
-        if (*error.what() != '\0') context.err << "kq: error: " << error.what() << '\n';
-        return error.exit_status();
+        // One write per message, so that a signal can't cut it in two.
+        if (*error.what() != '\0') context.err << fmt::format("kq: error: {}\n", error.what()) << std::flush;
+        // A caught SIGINT or SIGTERM decides the status, whatever error the interrupted work ended in.
+        return interrupted() ? 128 + interrupt_signal() : error.exit_status();
     } catch (const std::exception& error) {
         context.out.flush();
-        context.err << "kq: error: internal error: " << error.what() << '\n';
-        return k_exit_usage;
+        context.err << fmt::format("kq: error: internal error: {}\n", error.what()) << std::flush;
+        return interrupted() ? 128 + interrupt_signal() : k_exit_usage;
     }
 }
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
+    // libcurl would append the TLS session keys to this file, which decrypt a capture of kq's traffic
+    // (tokens included); kubectl has no such switch, and a variable set for a browser must not reach kq.
+    unsetenv("SSLKEYLOGFILE");
+    // Whole lines and whole documents only, even when a signal ends kq (see WholeLineBuffer). stderr loses
+    // its flush after every insertion, which would write half lines; progress lines flush themselves.
+    WholeLineBuffer stdout_buffer(STDOUT_FILENO);
+    WholeLineBuffer stderr_buffer(STDERR_FILENO);
+    std::streambuf* const original_out = std::cout.rdbuf(&stdout_buffer);
+    std::streambuf* const original_err = std::cerr.rdbuf(&stderr_buffer);
+    std::cerr.unsetf(std::ios::unitbuf);
     const int status =
         run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
     std::cout.flush();
+    std::cerr.flush();
+    std::cout.rdbuf(original_out);
+    std::cerr.rdbuf(original_err);
+    std::cerr.setf(std::ios::unitbuf);
     return status;
 }
 

@@ -57,7 +57,8 @@ void run_list(const ListOptions& options, Context& context) {
     const bool table = format == OutputFormat::table || format == OutputFormat::wide;
     const TimePoint now = now_seconds();
 
-    // A table keeps only its rows' text; the other formats write each page out as it arrives.
+    // A table keeps only its rows' text, -o json and yaml their document's; -o name writes each page out
+    // as it arrives.
     Table rows(job_table_headers(columns));
     ListWriter writer(context.out, format, "job.batch");
     std::size_t count = 0;
@@ -78,7 +79,7 @@ void run_list(const ListOptions& options, Context& context) {
             item["kind"] = "Job";
             writer.write(item);
         }
-        if (!table) context.out.flush();
+        if (format == OutputFormat::name) context.out.flush();
     });
 
     if (format == OutputFormat::json || format == OutputFormat::yaml) {

@@ -2,12 +2,17 @@
 
 #include "project/render.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 #include "util/table.hpp"
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <climits>
 #include <cstdlib>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -118,18 +123,18 @@ void ListWriter::write(const nlohmann::json& object) {
     switch (m_format) {
     case OutputFormat::json: {
         if (m_count == 0)
-            m_out << "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n";
+            m_document += "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n";
         else
-            m_out << ",\n";
+            m_document += ",\n";
         // The object's last line is left open: a comma or the closing bracket ends it.
         std::string text = indent_lines(project::to_json_text(object), "        ", "        ");
         text.pop_back();
-        m_out << text;
+        m_document += text;
         break;
     }
     case OutputFormat::yaml:
-        if (m_count == 0) m_out << "apiVersion: v1\nitems:\n";
-        m_out << indent_lines(project::to_yaml(object), "  - ", "    ");
+        if (m_count == 0) m_document += "apiVersion: v1\nitems:\n";
+        m_document += indent_lines(project::to_yaml(object), "  - ", "    ");
         break;
     case OutputFormat::name: {
         std::string name;
@@ -150,19 +155,82 @@ void ListWriter::finish() {
     switch (m_format) {
     case OutputFormat::json:
         if (m_count == 0)
-            m_out << "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n";
+            m_document += "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n";
         else
-            m_out << "\n    ],\n";
-        m_out
-            << "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
+            m_document += "\n    ],\n";
+        m_document +=
+            "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
         break;
     case OutputFormat::yaml:
-        if (m_count == 0) m_out << "apiVersion: v1\nitems: []\n";
-        m_out << "kind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        if (m_count == 0) m_document += "apiVersion: v1\nitems: []\n";
+        m_document += "kind: List\nmetadata:\n  resourceVersion: \"\"\n";
         break;
     default: break;
     }
+    // One write and one flush: on kq's stdout the document goes out in one piece, or not at all.
+    m_out.write(m_document.data(), static_cast<std::streamsize>(m_document.size()));
+    m_document.clear();
     m_out.flush();
+}
+
+namespace {
+
+// Past this much pending text the buffer writes its whole lines without waiting for a line's end.
+constexpr std::size_t k_whole_line_buffer_size = 64 * 1024;
+
+} // namespace
+
+WholeLineBuffer::WholeLineBuffer(int fd) : m_fd(fd) {
+    struct stat info {};
+    m_whole_small_writes = fstat(fd, &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISREG(info.st_mode));
+}
+
+WholeLineBuffer::~WholeLineBuffer() { sync(); }
+
+WholeLineBuffer::int_type WholeLineBuffer::overflow(int_type byte) {
+    if (traits_type::eq_int_type(byte, traits_type::eof())) return traits_type::not_eof(byte);
+    const char c = traits_type::to_char_type(byte);
+    return xsputn(&c, 1) == 1 ? byte : traits_type::eof();
+}
+
+std::streamsize WholeLineBuffer::xsputn(const char* data, std::streamsize size) {
+    m_pending.append(data, static_cast<std::size_t>(size));
+    // A piece that ends a line goes out with everything before it: what a command has printed is on
+    // stdout even if a signal then ends kq by its default action. A long run of text without a line end
+    // waits, up to a bound, for its newline.
+    if (size > 0 && data[size - 1] == '\n') {
+        if (!write_out(m_pending.size())) return 0;
+    } else if (m_pending.size() >= k_whole_line_buffer_size) {
+        const std::size_t end = m_pending.rfind('\n');
+        if (end != std::string::npos && !write_out(end + 1)) return 0;
+    }
+    return size;
+}
+
+int WholeLineBuffer::sync() { return write_out(m_pending.size()) ? 0 : -1; }
+
+bool WholeLineBuffer::write_out(std::size_t size) {
+    if (m_failed) {
+        m_pending.clear();
+        return false;
+    }
+    // One write of at most PIPE_BUF bytes to a pipe or a regular file is never cut short by a signal, so
+    // the usual line needs no holding back (two system calls fewer per line).
+    std::optional<DeferSignals> defer;
+    if (!(m_whole_small_writes && size <= PIPE_BUF)) defer.emplace();
+    std::size_t written = 0;
+    while (written < size) {
+        const ssize_t count = ::write(m_fd, m_pending.data() + written, size - written);
+        if (count < 0 && errno == EINTR) continue;
+        if (count <= 0) {
+            m_failed = true;
+            m_pending.clear();
+            return false;
+        }
+        written += static_cast<std::size_t>(count);
+    }
+    m_pending.erase(0, size);
+    return true;
 }
 
 } // namespace kq::cmd

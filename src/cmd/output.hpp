@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <iosfwd>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -49,9 +50,10 @@ inline constexpr std::string_view k_reset = "\x1b[0m";
 std::string color_column(const std::string& table, std::size_t column,
                          const std::function<std::string_view(std::string_view cell)>& color_of);
 
-// Writes objects to stdout as they arrive, for -o json, yaml and name, holding none of them: a v1 List
-// as kubectl prints one ({"apiVersion":"v1","items":[...],"kind":"List","metadata":{"resourceVersion":""}})
-// for json and yaml, "RESOURCE/NAME" lines for name.
+// Writes objects for -o json, yaml and name: a v1 List as kubectl prints one
+// ({"apiVersion":"v1","items":[...],"kind":"List","metadata":{"resourceVersion":""}}) for json and yaml,
+// kept as text and written whole by finish(), so that an interrupted command leaves no torn document;
+// "RESOURCE/NAME" lines for name, written as they arrive.
 class ListWriter {
 public:
     // A writer of objects of `resource` (e.g. "job.batch", for -o name) in `format` (json, yaml or name).
@@ -71,6 +73,34 @@ private:
     OutputFormat m_format;   // json, yaml or name
     std::string m_resource;  // the "job.batch" of -o name's lines
     std::size_t m_count = 0; // objects written so far
+    std::string m_document;  // the json or yaml text until finish()
+};
+
+// The buffer of kq's stdout and stderr. It writes when a piece of output ends a line (`out << row << '\n'`, a
+// whole document ending in a newline) or on an explicit flush, and holds SIGINT and SIGTERM back while it
+// writes: what a command printed is out in whole lines even if a signal ends kq by its default action, and
+// a piece written in one go (a whole -o json document) is never torn.
+class WholeLineBuffer : public std::streambuf {
+public:
+    // A buffer writing to the file descriptor `fd`.
+    explicit WholeLineBuffer(int fd);
+    ~WholeLineBuffer() override;
+    WholeLineBuffer(const WholeLineBuffer&) = delete;
+    WholeLineBuffer& operator=(const WholeLineBuffer&) = delete;
+
+protected:
+    int_type overflow(int_type byte) override;
+    std::streamsize xsputn(const char* data, std::streamsize size) override;
+    int sync() override;
+
+private:
+    // Writes the first `size` bytes of the pending text; false on a write error.
+    bool write_out(std::size_t size);
+
+    int m_fd;                          // where the output goes
+    std::string m_pending;             // text not yet written
+    bool m_failed = false;             // a write failed (the reader went away): the rest is dropped
+    bool m_whole_small_writes = false; // fd is a pipe or a regular file: a write of PIPE_BUF bytes is whole
 };
 
 } // namespace kq::cmd

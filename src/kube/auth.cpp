@@ -3,17 +3,21 @@
 #include "kube/pem.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -59,6 +63,27 @@ std::string trim(std::string text) {
     return text.substr(start, end - start + 1);
 }
 
+// Ends a plugin kq no longer waits for: SIGTERM, SIGKILL if it has not ended within a second, then
+// reaps it; with `group` the whole process group it leads, so its own children go with it.
+void stop_plugin(pid_t pid, bool group) {
+    const pid_t target = group ? -pid : pid;
+    kill(target, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    pid_t reaped = 0;
+    while ((reaped = waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+        usleep(10000);
+    }
+    if (reaped == 0) {
+        kill(target, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    // The leader is gone, but what it started may live on in its group; while any member lives, the
+    // group's id can't be given to a new process, so this reaches only the plugin's own.
+    if (group) kill(target, SIGKILL);
+}
+
 } // namespace
 
 std::string exec_info(const ExecConfig& exec, const ClientConfig& config, bool interactive) {
@@ -84,7 +109,9 @@ ExecCredential parse_exec_credential(std::string_view output, const ExecConfig& 
     try {
         document = nlohmann::json::parse(output);
     } catch (const nlohmann::json::parse_error& error) {
-        fail(ErrorKind::cluster, "{} printed no ExecCredential: {}", plugin, error.what());
+        // Only the place: the parser's own message quotes what it read, which may be a bare token.
+        fail(ErrorKind::cluster, "{} printed no ExecCredential: not JSON (syntax error at byte {})", plugin,
+             error.byte);
     }
     if (!document.is_object())
         fail(ErrorKind::cluster, "{} printed no ExecCredential: not a JSON object", plugin);
@@ -186,14 +213,25 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const std::string& info, 
     if (pipe2(pipe_fds, O_CLOEXEC) != 0)
         fail(ErrorKind::cluster, "{}: cannot create a pipe: {}", plugin, std::strerror(errno));
 
+    // From here a SIGINT or SIGTERM stops the plugin before kq ends, so that no plugin outlives kq.
+    const InterruptScope interrupts;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    // A plugin that may not prompt gets no terminal to read from, as kubectl gives it none.
-    if (!interactive) posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    // A plugin that may not prompt gets no terminal to read from, as kubectl gives it none; it runs in a
+    // process group of its own, so that stopping it stops whatever it started as well. One that may
+    // prompt stays in kq's group, which owns the terminal.
+    if (!interactive) {
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawnattr_setpgroup(&attributes, 0);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    }
     pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, path->c_str(), &actions, nullptr, argv.data(), envp.data());
+    const int spawned = posix_spawn(&pid, path->c_str(), &actions, &attributes, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     close(pipe_fds[1]);
     if (spawned != 0) {
         close(pipe_fds[0]);
@@ -202,7 +240,11 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const std::string& info, 
 
     std::string output;
     char buffer[4096];
-    for (;;) {
+    while (!interrupted()) {
+        // A signal cuts the poll short; the timeout only covers one that lands just before it.
+        pollfd readable{pipe_fds[0], POLLIN, 0};
+        const int ready = poll(&readable, 1, 200);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
         const ssize_t count = read(pipe_fds[0], buffer, sizeof buffer);
         if (count > 0)
             output.append(buffer, static_cast<size_t>(count));
@@ -211,7 +253,16 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const std::string& info, 
     }
     close(pipe_fds[0]);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    bool reaped = false;
+    while (!interrupted() && !reaped) {
+        reaped = waitpid(pid, &status, 0) == pid;
+        if (!reaped && errno != EINTR) break;
+    }
+    if (interrupted()) {
+        // A plugin that ended just before the signal is reaped already: nothing is left to stop.
+        if (!reaped) stop_plugin(pid, !interactive);
+        interrupts.die_if_default();
+        throw Error(ErrorKind::interrupted, fmt::format("interrupted while {} ran", plugin));
     }
     if (WIFSIGNALED(status)) fail(ErrorKind::cluster, "{} was killed by signal {}", plugin, WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {

@@ -24,6 +24,18 @@ constexpr const char* k_exec_v1beta1 = "client.authentication.k8s.io/v1beta1";
     throw Error(ErrorKind::cluster, fmt::format("{}: {}: {}", where.str(), entry, message));
 }
 
+// A URL from the kubeconfig as it may be printed: without the password of its user:password@, even when
+// it does not parse as a URL ("user:pass@proxy:3128" without a scheme).
+std::string printable_url(const std::string& text) {
+    if (const std::optional<Url> url = parse_url(text)) return url->redacted();
+    const size_t at = text.rfind('@');
+    if (at == std::string::npos) return text;
+    const size_t start = text.find("://") == std::string::npos ? 0 : text.find("://") + 3;
+    const size_t colon = text.find(':', start);
+    if (colon == std::string::npos || colon > at) return text;
+    return text.substr(0, colon) + ":xxxxx" + text.substr(at);
+}
+
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -89,7 +101,14 @@ void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has
     if (!url || (url->scheme != "https" && url->scheme != "http")) {
         entry_error(cluster.at("server"), entry,
                     fmt::format("server \"{}\" is not an http or https URL (e.g. https://host:6443)",
-                                cluster.server));
+                                printable_url(cluster.server)));
+    }
+    // kq prints the server in messages and -v logs; credentials in it would be printed with it.
+    if (!url->userinfo.empty()) {
+        entry_error(cluster.at("server"), entry,
+                    fmt::format("server \"{}\" holds a user name or password; give credentials in the user "
+                                "entry (token, client certificate, exec plugin) instead",
+                                url->redacted()));
     }
     config.server = server;
     while (config.server.ends_with('/'))
@@ -136,7 +155,7 @@ void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has
         const std::optional<Url> proxy_url = parse_url(cluster.proxy_url);
         if (!proxy_url) {
             entry_error(cluster.at("proxy-url"), entry,
-                        fmt::format("proxy-url \"{}\" is not a URL", cluster.proxy_url));
+                        fmt::format("proxy-url \"{}\" is not a URL", printable_url(cluster.proxy_url)));
         }
         if (proxy_url->scheme != "http" && proxy_url->scheme != "https" && proxy_url->scheme != "socks5") {
             entry_error(cluster.at("proxy-url"), entry,

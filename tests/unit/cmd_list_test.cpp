@@ -149,11 +149,13 @@ TEST_CASE("status filters: active, succeeded, failed, finished") {
     }
 }
 
-TEST_CASE("-o json streams a v1 List as kubectl prints it") {
+TEST_CASE("-o json writes a v1 List as kubectl prints it, all at once when it is complete") {
     std::ostringstream out;
     kq::cmd::ListWriter writer(out, OutputFormat::json, "job.batch");
     writer.write({{"kind", "Job"}, {"metadata", {{"name", "a"}}}});
     writer.write({{"kind", "Job"}, {"metadata", {{"name", "b"}}}});
+    // An interrupt before finish() must leave nothing of the document behind.
+    CHECK(out.str().empty());
     writer.finish();
     CHECK(writer.count() == 2);
     CHECK(out.str() == R"({
@@ -190,11 +192,12 @@ TEST_CASE("-o json streams a v1 List as kubectl prints it") {
                                            {"metadata", {{"resourceVersion", ""}}}});
 }
 
-TEST_CASE("-o yaml streams a v1 List; -o name prints job.batch/NAME") {
+TEST_CASE("-o yaml writes a v1 List when complete; -o name prints job.batch/NAME as it goes") {
     std::ostringstream out;
     kq::cmd::ListWriter writer(out, OutputFormat::yaml, "job.batch");
     writer.write({{"kind", "Job"}, {"metadata", {{"name", "a"}, {"labels", {{"x", "1"}}}}}});
     writer.write({{"kind", "Job"}, {"metadata", {{"name", "b"}}}});
+    CHECK(out.str().empty());
     writer.finish();
     CHECK(out.str() == "apiVersion: v1\n"
                        "items:\n"
@@ -217,6 +220,7 @@ TEST_CASE("-o yaml streams a v1 List; -o name prints job.batch/NAME") {
     std::ostringstream names;
     kq::cmd::ListWriter name_writer(names, OutputFormat::name, "job.batch");
     name_writer.write({{"metadata", {{"name", "a"}}}});
+    CHECK(names.str() == "job.batch/a\n");
     name_writer.write({{"metadata", {{"name", "b"}}}});
     name_writer.finish();
     CHECK(names.str() == "job.batch/a\njob.batch/b\n");

@@ -2,15 +2,21 @@
 #include "test_helpers.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 using kq::testing::source_path;
 namespace kube = kq::kube;
@@ -237,7 +243,10 @@ TEST_CASE("exec plugin failures say which plugin and what went wrong") {
     };
     const std::string plugin = prefix + (scratch.path / "plugin").string() + "\" of user \"eks\"";
     CHECK(run("{}", 3) == plugin + " failed with exit code 3");
-    CHECK(run("not json").starts_with(plugin + " printed no ExecCredential: "));
+    CHECK(run("not json") == plugin + " printed no ExecCredential: not JSON (syntax error at byte 2)");
+    // A bare token printed by mistake is not quoted back (the JSON parser's own message would).
+    CHECK(run("31415926535897932384secret") ==
+          plugin + " printed no ExecCredential: not JSON (syntax error at byte 21)");
     CHECK(
         run(R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"x"}})") ==
         plugin + " is configured for client.authentication.k8s.io/v1 but printed apiVersion "
@@ -267,6 +276,71 @@ TEST_CASE("exec plugin failures say which plugin and what went wrong") {
           "exec plugin \"/nonexistent/plugin\" of user \"eks\": \"/nonexistent/plugin\" does not exist or is "
           "not "
           "executable");
+}
+
+TEST_CASE("SIGTERM while an exec plugin runs stops the plugin and its children, and says so") {
+    Scratch scratch;
+    const std::string pids = (scratch.path / "pids").string();
+    const std::string command = scratch.write("plugin",
+                                              "#!/bin/sh\n"
+                                              "echo $$ > '" +
+                                                  pids +
+                                                  "'\n"
+                                                  "sleep 30 &\n"
+                                                  "echo $! >> '" +
+                                                  pids +
+                                                  "'\n"
+                                                  "wait $!\n",
+                                              true);
+    const auto read_pids = [&] {
+        std::vector<pid_t> found;
+        std::ifstream in(pids);
+        for (pid_t pid = 0; in >> pid;)
+            found.push_back(pid);
+        return found;
+    };
+    const auto running = [](pid_t pid) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string text;
+        if (!std::getline(stat, text)) return false;
+        const size_t paren = text.rfind(')');
+        return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+    };
+    // A command that catches interrupts itself gets an interrupted Error; the flag stays for it to see.
+    struct sigaction previous_int {};
+    struct sigaction previous_term {};
+    sigaction(SIGINT, nullptr, &previous_int);
+    sigaction(SIGTERM, nullptr, &previous_term);
+    kq::clear_interrupt();
+    kq::catch_interrupts();
+    std::thread signaller([&] {
+        for (int i = 0; i < 500 && read_pids().size() < 2; ++i)
+            std::this_thread::sleep_for(10ms);
+        kill(getpid(), SIGTERM);
+    });
+    kube::Authenticator auth(exec_config(command, "client.authentication.k8s.io/v1"));
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<kq::Error> failure;
+    try {
+        auth.credentials();
+    } catch (const kq::Error& error) {
+        failure = error;
+    }
+    signaller.join();
+    const auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE(failure);
+    CHECK(failure->kind() == kq::ErrorKind::interrupted);
+    CHECK(std::string(failure->what()) ==
+          "interrupted while exec plugin \"" + command + "\" of user \"eks\" ran");
+    CHECK(kq::interrupt_signal() == SIGTERM);
+    CHECK(took < 10s); // a bound on failure, not a speed test: the plugin alone would take 30 s
+    const std::vector<pid_t> plugin = read_pids();
+    REQUIRE(plugin.size() == 2);
+    CHECK_FALSE(running(plugin[0]));
+    CHECK_FALSE(running(plugin[1]));
+    kq::clear_interrupt();
+    sigaction(SIGINT, &previous_int, nullptr);
+    sigaction(SIGTERM, &previous_term, nullptr);
 }
 
 TEST_CASE("expirationTimestamp is read as RFC 3339, with fractions and offsets") {

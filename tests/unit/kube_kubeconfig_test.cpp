@@ -287,6 +287,13 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
         {"no-current-context",
          ": no current-context is set; choose a context with --context (contexts: a, b)"},
         {"no-server", ":3:3: cluster \"c\": no server is set"},
+        // Passwords in URLs are never quoted back.
+        {"proxy-url-without-scheme",
+         ":6:16: cluster \"c\": proxy-url \"user:xxxxx@proxy.test:3128\" is not a URL"},
+        {"server-with-password",
+         ":4:21: cluster \"c\": server \"https://admin:xxxxx@a.test:6443\" holds a user name or password; "
+         "give "
+         "credentials in the user entry (token, client certificate, exec plugin) instead"},
         {"not-a-map", ":1:1: a kubeconfig must be a map with clusters, users and contexts"},
         {"token-and-basic", ":6:3: user \"u\": both token and username/password are set; keep one"},
     };

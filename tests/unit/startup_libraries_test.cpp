@@ -55,11 +55,13 @@ struct LoadedLibraries {
     std::string stderr_text;     // kq's own messages, with the loader's log
 };
 
-// Runs the built kq with args in folder, under LD_DEBUG=files, with stdout discarded.
-LoadedLibraries run_logged(const std::vector<std::string>& args, const std::filesystem::path& folder) {
+// Runs the built kq with args in folder, under LD_DEBUG=files, with stdout discarded; environment is
+// more NAME=VALUE words for the shell.
+LoadedLibraries run_logged(const std::vector<std::string>& args, const std::filesystem::path& folder,
+                           const std::string& environment = "") {
     std::string command = "cd " + shell_quote(folder.string()) +
                           " && KUBECONFIG=" + shell_quote((folder / "kubeconfig").string()) +
-                          " LD_DEBUG=files " + shell_quote(KQ_BINARY);
+                          " LD_DEBUG=files " + environment + " " + shell_quote(KQ_BINARY);
     for (const std::string& arg : args)
         command += " " + shell_quote(arg);
     const std::filesystem::path log = folder / "loader.log";
@@ -142,6 +144,49 @@ TEST_CASE("a command that reaches the cluster loads libcurl when it needs it") {
     CHECK(run.status == kq::k_exit_cluster);
     CHECK(opened(run, "libcurl.so.4"));
     CHECK(run.stderr_text.find("dynamically loaded by") != std::string::npos);
+}
+
+// The kq: error line of a run's stderr, which also holds the loader's log.
+std::string error_line(const LoadedLibraries& run) {
+    std::istringstream lines(run.stderr_text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("kq: error: ")) return line;
+    }
+    return "";
+}
+
+TEST_CASE("kq names a libcurl or libcrypto it can't load, and the package to install") {
+    // An empty file where the loader looks first stands for a missing or broken library.
+    ScratchFolder folder;
+    write_text(folder.path / "kq.yaml", k_project);
+    std::filesystem::create_directory(folder.path / "lib");
+    write_text(folder.path / "lib" / "libcurl.so.4", "");
+    write_text(folder.path / "lib" / "libcrypto.so.3", "");
+    const std::string environment = "LD_LIBRARY_PATH=" + shell_quote((folder.path / "lib").string());
+
+    SUBCASE("libcurl, on the first request") {
+        write_text(folder.path / "kubeconfig", k_kubeconfig);
+        const LoadedLibraries run = run_logged({"list"}, folder.path, environment);
+        CHECK(run.status == kq::k_exit_cluster);
+        CHECK(error_line(run) == "kq: error: cannot load libcurl.so.4: " + (folder.path / "lib").string() +
+                                     "/libcurl.so.4: file too short; install the libcurl4 package");
+    }
+    SUBCASE("libcrypto, when the kubeconfig's certificate authority is checked") {
+        std::string kubeconfig = k_kubeconfig;
+        const std::string server = "{server: 'https://127.0.0.1:1'}";
+        kubeconfig.replace(kubeconfig.find(server), server.size(),
+                           "{server: 'https://127.0.0.1:1', certificate-authority-data: Zm9v}");
+        write_text(folder.path / "kubeconfig", kubeconfig);
+        const LoadedLibraries run = run_logged({"list"}, folder.path, environment);
+        CHECK(run.status == kq::k_exit_cluster);
+        CHECK(error_line(run) == "kq: error: cannot load libcrypto.so.3: " + (folder.path / "lib").string() +
+                                     "/libcrypto.so.3: file too short; install the libssl3 package");
+    }
+    SUBCASE("neither, for the offline commands") {
+        write_text(folder.path / "kubeconfig", k_kubeconfig);
+        CHECK(run_logged({"render", "hello"}, folder.path, environment).status == 0);
+        CHECK(run_logged({"validate"}, folder.path, environment).status == 0);
+    }
 }
 
 TEST_CASE("a library that can't be loaded is named with the loader's reason and the package to install") {

@@ -115,10 +115,26 @@ contexts:
 
 TEST_SUITE_BEGIN("startup");
 
+// A kubeconfig as kubeadm's or kind's, with a certificate authority and a client certificate inline (not
+// valid ones: the offline commands read at most the namespace, and must not check certificates).
+constexpr const char* k_tls_kubeconfig = R"(apiVersion: v1
+kind: Config
+current-context: dev
+clusters:
+- name: dev
+  cluster: {server: 'https://127.0.0.1:1', certificate-authority-data: Zm9v}
+users:
+- name: dev
+  user: {client-certificate-data: Zm9v, client-key-data: Zm9v}
+contexts:
+- name: dev
+  context: {cluster: dev, user: dev, namespace: work}
+)";
+
 TEST_CASE("the offline commands open neither libcurl nor OpenSSL") {
     ScratchFolder folder;
     write_text(folder.path / "kq.yaml", k_project);
-    write_text(folder.path / "kubeconfig", k_kubeconfig);
+    write_text(folder.path / "kubeconfig", k_tls_kubeconfig);
     const std::vector<std::vector<std::string>> commands = {
         {"--version"}, {"--help"}, {"render", "hello"}, {"render", "hello", "-o", "json"},
         {"validate"},  {"jobs"},   {"help", "render"},

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -78,8 +79,13 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
     app.add_flag("--no-color", context.global.no_color, "Never colour the output")->group("Global flags");
     add_cluster_flags(app, context.global);
 
+    // Only the commands named among the words get their flags, which is every command CLI11 could pick:
+    // registering all of them cost more than rendering a Job. The rest are there by name and summary,
+    // for kq --help; completion walks them all, so it gets them all.
+    const bool completing = !args.empty() && args.front() == k_complete_command;
     for (const CommandSpec& spec : k_commands) {
         CLI::App* command = app.add_subcommand(spec.name, spec.summary);
+        if (!completing && std::find(args.begin(), args.end(), spec.name) == args.end()) continue;
         command->set_help_flag("-h,--help", "Print this help and exit");
 
         add_cluster_flags(*command, context.global);
@@ -104,7 +110,7 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
     });
 
     // The shells' entry point reads the words itself: CLI11 would reject the half-typed line.
-    if (!args.empty() && args.front() == k_complete_command) {
+    if (completing) {
         return run_complete(app, {args.begin() + 1, args.end()}, context);
     }
 

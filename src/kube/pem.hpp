@@ -5,7 +5,8 @@
 
 namespace kq::kube {
 
-// The number of PEM certificates in a bundle (0 when it holds none or is not PEM).
+// The number of PEM certificates in a bundle (0 when it holds none or is not PEM). This and
+// check_key_pair load libcrypto on first use and throw a cluster Error naming it when it can't be loaded.
 size_t count_pem_certificates(std::string_view pem);
 
 // What is wrong with a client certificate and key pair, if anything.

@@ -1,16 +1,15 @@
 #include "kube/transport.hpp"
 
+#include "kube/curl_library.hpp"
 #include "kube/url.hpp"
 #include "util/error.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <queue>
 
 namespace kq::kube {
@@ -21,11 +20,6 @@ using Clock = std::chrono::steady_clock;
 // A body that is not streamed to a handler is kept up to this size; error bodies are small, and a
 // runaway one must not exhaust memory.
 constexpr size_t k_max_buffered_body = 256 * 1024 * 1024;
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -88,9 +82,9 @@ struct Transfer {
     const TransportConfig* config = nullptr;
 
     ~Transfer() {
-        if (easy != nullptr) curl_easy_cleanup(easy);
-        if (header_list != nullptr) curl_slist_free_all(header_list);
-        if (connect_to != nullptr) curl_slist_free_all(connect_to);
+        if (easy != nullptr) curl().easy_cleanup(easy);
+        if (header_list != nullptr) curl().slist_free_all(header_list);
+        if (connect_to != nullptr) curl().slist_free_all(connect_to);
     }
 };
 
@@ -115,10 +109,10 @@ struct Transport::Impl {
 
     ~Impl() {
         for (auto& [id, transfer] : transfers) {
-            if (transfer->active) curl_multi_remove_handle(multi, transfer->easy);
+            if (transfer->active) curl().multi_remove_handle(multi, transfer->easy);
         }
         transfers.clear();
-        if (multi != nullptr) curl_multi_cleanup(multi);
+        if (multi != nullptr) curl().multi_cleanup(multi);
     }
 };
 
@@ -140,7 +134,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
                transfer->config->log) {
         // A stream may stay open for hours: say when it started, not only when it ends.
         long status = 0;
-        curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 200) {
             const auto elapsed =
                 std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - transfer->started);
@@ -156,7 +150,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     const std::string_view bytes(data, size * count);
     long status = 0;
-    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
     if (transfer->handlers.on_data && status >= 200 && status < 300) {
         // Handlers run outside libcurl's callbacks, where they may start, cancel and even wait for requests.
         if (transfer->pending_data.empty()) transfer->ready->push_back(transfer->id);
@@ -211,7 +205,7 @@ TransferError classify(CURLcode code, Transfer& transfer, bool via_proxy) {
             return TransferError::tls_name_mismatch;
         }
         long verify = 0;
-        curl_easy_getinfo(transfer.easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+        curl().easy_getinfo(transfer.easy, CURLINFO_SSL_VERIFYRESULT, &verify);
         // OpenSSL's X509_V_ERR_* codes: issuer unknown or self-signed, expired or not yet valid, name.
         if (verify == 2 || verify == 18 || verify == 19 || verify == 20 || verify == 21) {
             return TransferError::tls_unknown_authority;
@@ -262,10 +256,10 @@ bool request_sent(const Transfer& transfer, TransferError error) {
     case TransferError::timeout: {
         // A timeout before the connection (and its TLS handshake) was up sent nothing.
         curl_off_t connected = 0;
-        curl_easy_getinfo(transfer.easy,
-                          transfer.url.starts_with("https") ? CURLINFO_APPCONNECT_TIME_T
-                                                            : CURLINFO_CONNECT_TIME_T,
-                          &connected);
+        curl().easy_getinfo(transfer.easy,
+                            transfer.url.starts_with("https") ? CURLINFO_APPCONNECT_TIME_T
+                                                              : CURLINFO_CONNECT_TIME_T,
+                            &connected);
         return connected > 0 && transfer.body_fully_read;
     }
     default: return transfer.body_fully_read;
@@ -308,13 +302,13 @@ std::string_view reason_phrase(long status) {
 }
 
 Transport::Transport(TransportConfig config) : m_impl(std::make_unique<Impl>()), m_config(std::move(config)) {
-    global_init();
-    m_impl->multi = curl_multi_init();
+    // Loads libcurl on the first transport: commands that never reach a cluster don't pay for it.
+    m_impl->multi = curl().multi_init();
     if (m_impl->multi == nullptr) fail(ErrorKind::cluster, "cannot initialise libcurl");
-    curl_multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl().multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     // Let the server's SETTINGS decide how many streams share the connection (kube-apiserver allows
     // hundreds); libcurl's own default of 100 would open a second connection sooner than needed.
-    curl_multi_setopt(m_impl->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+    curl().multi_setopt(m_impl->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
 
     const std::optional<Url> url = parse_url(m_config.server);
     if (!url) fail(ErrorKind::cluster, "server \"{}\" is not a URL", m_config.server);
@@ -365,7 +359,7 @@ void Transport::cancel(RequestId id) {
     }
     Transfer& transfer = *found->second;
     if (transfer.active) {
-        curl_multi_remove_handle(m_impl->multi, transfer.easy);
+        curl().multi_remove_handle(m_impl->multi, transfer.easy);
         m_impl->by_handle.erase(transfer.easy);
         if (!transfer.request.stream)
             --m_impl->in_flight;
@@ -393,100 +387,100 @@ namespace {
 // Sets up an easy handle for a transfer; every setting that decides connection reuse is the same for
 // all requests of a transport, so they all share one connection.
 void configure(Transfer& transfer, const Endpoint& impl, const TransportConfig& config) {
-    CURL* easy = curl_easy_init();
+    CURL* easy = curl().easy_init();
     if (easy == nullptr) fail(ErrorKind::cluster, "cannot initialise a libcurl handle");
     transfer.easy = easy;
     transfer.url = impl.url_base + transfer.request.target;
-    curl_easy_setopt(easy, CURLOPT_URL, transfer.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl().easy_setopt(easy, CURLOPT_URL, transfer.url.c_str());
+    curl().easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+    curl().easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
+    curl().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     // Wait for the first connection to learn whether it multiplexes rather than opening more at once.
-    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count()));
+    curl().easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    curl().easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl().easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count()));
     if (transfer.request.timeout.count() > 0) {
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(transfer.request.timeout.count()));
+        curl().easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(transfer.request.timeout.count()));
     }
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 30L);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 15L);
-    if (!config.user_agent.empty()) curl_easy_setopt(easy, CURLOPT_USERAGENT, config.user_agent.c_str());
-    if (config.accept_gzip) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl().easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl().easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl().easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 15L);
+    if (!config.user_agent.empty()) curl().easy_setopt(easy, CURLOPT_USERAGENT, config.user_agent.c_str());
+    if (config.accept_gzip) curl().easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");
 
     if (!config.ca_pem.empty()) {
         curl_blob blob{const_cast<char*>(config.ca_pem.data()), config.ca_pem.size(), CURL_BLOB_COPY};
-        curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+        curl().easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
         // Trust only the configured authority, as kubectl does, not the system's as well.
-        curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr);
-        curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+        curl().easy_setopt(easy, CURLOPT_CAINFO, nullptr);
+        curl().easy_setopt(easy, CURLOPT_CAPATH, nullptr);
     }
     if (config.insecure_skip_tls_verify) {
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl().easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl().easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (const auto& certificate = transfer.request.certificate) {
         curl_blob cert{const_cast<char*>(certificate->certificate_pem.data()),
                        certificate->certificate_pem.size(), CURL_BLOB_COPY};
         curl_blob key{const_cast<char*>(certificate->key_pem.data()), certificate->key_pem.size(),
                       CURL_BLOB_COPY};
-        curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);
-        curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
-        curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
-        curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+        curl().easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);
+        curl().easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+        curl().easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
+        curl().easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
     }
     if (!impl.connect_to.empty()) {
-        transfer.header_list = curl_slist_append(transfer.header_list, impl.host_header.c_str());
+        transfer.header_list = curl().slist_append(transfer.header_list, impl.host_header.c_str());
     }
     // An explicit (possibly empty) proxy stops libcurl from reading the environment itself: the
     // environment's proxy has already been decided by kubectl's rules, which differ from curl's.
-    curl_easy_setopt(easy, CURLOPT_PROXY, impl.proxy.c_str());
-    curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
-    curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    curl().easy_setopt(easy, CURLOPT_PROXY, impl.proxy.c_str());
+    curl().easy_setopt(easy, CURLOPT_NOPROXY, "");
+    curl().easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    curl().easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl().easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+    curl().easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     if (config.verbosity >= 3 && config.log) {
-        curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, on_debug);
-        curl_easy_setopt(easy, CURLOPT_DEBUGDATA, &transfer);
-        curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+        curl().easy_setopt(easy, CURLOPT_DEBUGFUNCTION, on_debug);
+        curl().easy_setopt(easy, CURLOPT_DEBUGDATA, &transfer);
+        curl().easy_setopt(easy, CURLOPT_VERBOSE, 1L);
     }
 
     const std::string& method = transfer.request.method;
     const bool has_body = !transfer.request.body.empty();
     if (has_body || method == "POST") {
-        curl_easy_setopt(easy, CURLOPT_POST, 1L);
-        curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(easy, CURLOPT_READDATA, &transfer);
-        curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(easy, CURLOPT_SEEKDATA, &transfer);
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(transfer.request.body.size()));
-        if (method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
+        curl().easy_setopt(easy, CURLOPT_POST, 1L);
+        curl().easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+        curl().easy_setopt(easy, CURLOPT_READDATA, &transfer);
+        curl().easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek);
+        curl().easy_setopt(easy, CURLOPT_SEEKDATA, &transfer);
+        curl().easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                           static_cast<curl_off_t>(transfer.request.body.size()));
+        if (method != "POST") curl().easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
         // Without this header libcurl waits for "100 Continue" before large HTTP/1.1 bodies.
-        transfer.header_list = curl_slist_append(transfer.header_list, "Expect:");
+        transfer.header_list = curl().slist_append(transfer.header_list, "Expect:");
     } else if (method == "HEAD") {
-        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        curl().easy_setopt(easy, CURLOPT_NOBODY, 1L);
     } else if (method != "GET") {
-        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
+        curl().easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
     if (!has_body) transfer.body_fully_read = true;
 
     for (const auto& [name, value] : transfer.request.headers) {
         transfer.header_list =
-            curl_slist_append(transfer.header_list, fmt::format("{}: {}", name, value).c_str());
+            curl().slist_append(transfer.header_list, fmt::format("{}: {}", name, value).c_str());
     }
     if (!transfer.request.authorization.empty()) {
-        transfer.header_list = curl_slist_append(
+        transfer.header_list = curl().slist_append(
             transfer.header_list, fmt::format("Authorization: {}", transfer.request.authorization).c_str());
     }
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.header_list);
+    curl().easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.header_list);
     if (!impl.connect_to.empty()) {
-        transfer.connect_to = curl_slist_append(nullptr, impl.connect_to.c_str());
-        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, transfer.connect_to);
+        transfer.connect_to = curl().slist_append(nullptr, impl.connect_to.c_str());
+        curl().easy_setopt(easy, CURLOPT_CONNECT_TO, transfer.connect_to);
     }
 }
 
@@ -529,7 +523,7 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
                     m_config.log(fmt::format("  > Authorization: {} <redacted>", scheme));
                 }
             }
-            curl_multi_add_handle(impl.multi, transfer.easy);
+            curl().multi_add_handle(impl.multi, transfer.easy);
             impl.by_handle[transfer.easy] = transfer.id;
             transfer.active = true;
             if (!transfer.request.stream) {
@@ -550,7 +544,7 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
         // At most a fifth of a second, so that a stop condition set by a signal handler is seen promptly.
         long wait_ms = 200;
         long curl_timeout = -1;
-        curl_multi_timeout(impl.multi, &curl_timeout);
+        curl().multi_timeout(impl.multi, &curl_timeout);
         if (curl_timeout >= 0) wait_ms = std::min(wait_ms, curl_timeout);
         const auto until = [&](Clock::time_point when) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count();
@@ -559,15 +553,15 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
         if (!impl.timers.empty()) until(impl.timers.top().when);
         if (deadline) until(*deadline);
         if (have_transfers) {
-            curl_multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+            curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
         } else if (wait_ms > 0) {
             // Only timers are left; curl_multi_poll would also just sleep.
-            curl_multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+            curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
         }
 
         int running = 0;
         impl.defer_cancels = true;
-        curl_multi_perform(impl.multi, &running);
+        curl().multi_perform(impl.multi, &running);
         impl.defer_cancels = false;
         process_cancels();
 
@@ -597,7 +591,7 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
         }
 
         int queued = 0;
-        while (CURLMsg* message = curl_multi_info_read(impl.multi, &queued)) {
+        while (CURLMsg* message = curl().multi_info_read(impl.multi, &queued)) {
             if (message->msg != CURLMSG_DONE) continue;
             const auto found = impl.by_handle.find(message->easy_handle);
             if (found == impl.by_handle.end()) continue;
@@ -621,7 +615,7 @@ void Transport::limit_connections() {
         wanted = static_cast<long>((impl.active_streams + reserve) / per_connection + 1);
     }
     if (wanted == impl.host_connections) return;
-    curl_multi_setopt(impl.multi, CURLMOPT_MAX_HOST_CONNECTIONS, wanted);
+    curl().multi_setopt(impl.multi, CURLMOPT_MAX_HOST_CONNECTIONS, wanted);
     const bool raised = wanted == 0 || (impl.host_connections != 0 && wanted > impl.host_connections);
     impl.host_connections = wanted;
     if (!raised) return;
@@ -630,10 +624,10 @@ void Transport::limit_connections() {
     for (auto& [id, transfer] : impl.transfers) {
         if (!transfer->active) continue;
         curl_off_t started = 0;
-        curl_easy_getinfo(transfer->easy, CURLINFO_PRETRANSFER_TIME_T, &started);
+        curl().easy_getinfo(transfer->easy, CURLINFO_PRETRANSFER_TIME_T, &started);
         if (started > 0 || transfer->response.status > 0) continue;
-        curl_multi_remove_handle(impl.multi, transfer->easy);
-        curl_multi_add_handle(impl.multi, transfer->easy);
+        curl().multi_remove_handle(impl.multi, transfer->easy);
+        curl().multi_add_handle(impl.multi, transfer->easy);
     }
 }
 
@@ -651,7 +645,7 @@ void Transport::complete(RequestId id, int result) {
     if (found == impl.transfers.end()) return;
     std::unique_ptr<Transfer> transfer = std::move(found->second);
     impl.transfers.erase(found);
-    curl_multi_remove_handle(impl.multi, transfer->easy);
+    curl().multi_remove_handle(impl.multi, transfer->easy);
     impl.by_handle.erase(transfer->easy);
     transfer->active = false;
     if (!transfer->request.stream)
@@ -665,13 +659,13 @@ void Transport::complete(RequestId id, int result) {
         transfer->pending_data.clear();
     }
     HttpResponse& response = transfer->response;
-    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
-    curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_CONNECTCODE, &response.proxy_status);
+    curl().easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
+    curl().easy_getinfo(transfer->easy, CURLINFO_HTTP_CONNECTCODE, &response.proxy_status);
     long version = 0;
-    curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_VERSION, &version);
+    curl().easy_getinfo(transfer->easy, CURLINFO_HTTP_VERSION, &version);
     response.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : (version == 0 ? 0 : 1);
     long connects = 0;
-    curl_easy_getinfo(transfer->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl().easy_getinfo(transfer->easy, CURLINFO_NUM_CONNECTS, &connects);
     m_stats.connections += static_cast<std::uint64_t>(connects);
     ++m_stats.requests;
     if (response.http_version != 0) m_stats.http_version = response.http_version;
@@ -680,10 +674,10 @@ void Transport::complete(RequestId id, int result) {
     response.error = classify(code, *transfer, !impl.endpoint.proxy.empty());
     if (response.error != TransferError::none) {
         response.error_detail =
-            transfer->error_buffer[0] != '\0' ? transfer->error_buffer : curl_easy_strerror(code);
+            transfer->error_buffer[0] != '\0' ? transfer->error_buffer : curl().easy_strerror(code);
         if (response.proxy_status >= 300) response.error = TransferError::proxy;
         long os_errno = 0;
-        curl_easy_getinfo(transfer->easy, CURLINFO_OS_ERRNO, &os_errno);
+        curl().easy_getinfo(transfer->easy, CURLINFO_OS_ERRNO, &os_errno);
         response.os_errno = static_cast<int>(os_errno);
     }
     response.request_sent = request_sent(*transfer, response.error);

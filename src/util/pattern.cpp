@@ -5,6 +5,8 @@
 
 #include "util/pattern.hpp"
 
+#include <map>
+#include <mutex>
 #include <regex>
 
 namespace kq {
@@ -38,6 +40,22 @@ std::string describe(const std::regex_error& error) {
 } // namespace
 
 Pattern Pattern::compile(std::string_view source) {
+    // Compiling even "^[a-z]+$" takes libstdc++ half a million instructions (each bracket builds a
+    // 256-entry table), and a project repeats the same few patterns in many jobs: compile each once.
+    // Patterns are immutable once compiled, so the copies share one. The cache is bounded, for a
+    // process that sees many projects (the fuzzer).
+    constexpr std::size_t k_max_cached = 64;
+    static std::mutex mutex;
+    static std::map<std::string, Pattern, std::less<>> compiled;
+    const std::lock_guard lock(mutex);
+    if (const auto found = compiled.find(source); found != compiled.end()) return found->second;
+    Pattern pattern = compile_uncached(source);
+    if (compiled.size() >= k_max_cached) compiled.clear();
+    compiled.emplace(pattern.m_source, pattern);
+    return pattern;
+}
+
+Pattern Pattern::compile_uncached(std::string_view source) {
     Pattern pattern;
     pattern.m_source = std::string(source);
     if (source.size() > k_max_pattern_length) {

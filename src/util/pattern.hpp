@@ -33,6 +33,9 @@ public:
     bool search(std::string_view text) const;
 
 private:
+    // Compiles source, as compile() does the first time it sees it.
+    static Pattern compile_uncached(std::string_view source);
+
     // The compiled std::regex, kept out of the header so <regex> stays in one translation unit.
     struct Compiled;
     std::string m_source;

@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-// kq computes SHA-256 itself (src/util/sha256.cpp); the expected digests come from FIPS 180-4's
+// src/util/sha256.cpp hashes with Nettle; the expected digests come from FIPS 180-4's
 // examples and from Python's hashlib.
 
 TEST_CASE("sha256_hex matches FIPS 180-4's examples") {

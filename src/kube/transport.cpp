@@ -185,6 +185,14 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
     // Only libcurl's own remarks (connecting, TLS, reuse); header and data records could hold secrets.
     if (type != CURLINFO_TEXT) return 0;
+    // libcurl's HTTP/2 code also lists each request header as a remark ("h2h3 [authorization: ...]" in
+    // 7.88, "[HTTP/2] [1] [authorization: ...]" later): none of those is passed on, nor any remark that
+    // names a credential header.
+    const std::string remark = lower(std::string_view(data, size));
+    if (remark.starts_with("h2h3 [") || remark.starts_with("[http/2] [") ||
+        remark.find("authorization") != std::string::npos || remark.find("cookie") != std::string::npos) {
+        return 0;
+    }
     auto* transfer = static_cast<Transfer*>(user);
     if (transfer->config->log)
         transfer->config->log(fmt::format("  * {}", trim(std::string_view(data, size))));

@@ -9,7 +9,7 @@
  * kernel's ru_maxrss of the command's process tree, and EXIT its exit status (128 + N when killed by
  * signal N). bench/run builds it with cc and calls it for every command it measures: the peak RSS
  * that the kernel reports for a command starts at the RSS of the process that forked it (exec keeps
- * the larger of the two), so a small static C program measures kq's few MiB honestly where a Python
+ * the larger of the two), so a small C program measures kq's few MiB honestly where a Python
  * parent's 15 MiB would not. Exit status: 0 when RESULT_FILE was written, 127 otherwise. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long ns_of(struct timeval tv) { return (long long)tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL; }
+static long long ns_of(struct timeval tv) {
+    return (long long)tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL;
+}
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     }
     long long wall = (end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(out, "%lld %ld %lld %lld %d\n", wall, usage.ru_maxrss, ns_of(usage.ru_utime), ns_of(usage.ru_stime), code);
+    fprintf(out, "%lld %ld %lld %lld %d\n", wall, usage.ru_maxrss, ns_of(usage.ru_utime),
+            ns_of(usage.ru_stime), code);
     return fclose(out) == 0 ? 0 : 127;
 }

@@ -7,7 +7,7 @@
 //	kq-loadgen delete -namespace NS
 //
 // create makes the namespace if it is missing, then creates N Jobs named
-// P-0 ... P-(N-1) from FILE (a batch/v1 Job as JSON, e.g. `kq render JOB -o
+// P-0 ... P-(N-1) (with -generate-name: P-xxxxx, named by the server) from FILE (a batch/v1 Job as JSON, e.g. `kq render JOB -o
 // json`; a minimal Job without it) and prints one JSON line:
 // {"created":N,"errors":E,"seconds":S,"per_second":R,"first_error":"..."},
 // where S is the time from the first request to the last answer (process
@@ -58,6 +58,7 @@ func main() {
 	concurrency := flags.Int("concurrency", 64, "create: requests in flight")
 	manifest := flags.String("manifest", "", "create: a batch/v1 Job as JSON to copy (default: a minimal Job)")
 	prefix := flags.String("prefix", "load", "create: Job names are PREFIX-INDEX")
+	generate := flags.Bool("generate-name", false, "create: let the server name the Jobs PREFIX-xxxxx (generateName)")
 	protobuf := flags.Bool("protobuf", false, "send protobuf instead of JSON")
 	_ = flags.Parse(os.Args[2:])
 	if *namespace == "" || *count < 0 || *concurrency < 1 {
@@ -119,7 +120,11 @@ func main() {
 			defer workers.Done()
 			for i := range indices {
 				job := template.DeepCopy()
-				job.Name = fmt.Sprintf("%s-%d", *prefix, i)
+				if *generate {
+					job.GenerateName = *prefix + "-"
+				} else {
+					job.Name = fmt.Sprintf("%s-%d", *prefix, i)
+				}
 				if _, err := jobs.Create(ctx, job, metav1.CreateOptions{}); err != nil {
 					failed.Add(1)
 					firstError.Do(func() { res.FirstError = err.Error() })

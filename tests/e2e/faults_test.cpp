@@ -398,19 +398,24 @@ TEST_SUITE("faults") {
             fmt::format("kq: error: timed out after 2s waiting for job.batch/{} (", name)));
         CHECK(up.err.find("not answered") == std::string::npos);
 
-        // Away at the deadline: the same code, and a message that says why kq knows no more.
+        // Away at the deadline: the same code, and a message that says why kq knows no more; for kq wait
+        // and kq logs -f alike.
         KqProcess waiting(scene.args(ns.name(), {"-v", "wait", name, "--timeout", "5s"}));
+        KqProcess following(scene.args(ns.name(), {"-v", "logs", "-f", name, "--timeout", "5s"}));
         wait_for_text([&] { return waiting.err(); }, "(streaming)");
+        wait_for_text([&] { return following.err(); }, "(streaming)");
         apiserver.kill();
-        CHECK(waiting.wait(60s) == 124);
-        const std::vector<std::string> err = lines_of(waiting.err());
-        REQUIRE_FALSE(err.empty());
-        const std::string& message = err.back();
-        INFO(message);
-        CHECK(message.starts_with(
-            fmt::format("kq: error: timed out after 5s waiting for job.batch/{} (", name)));
-        CHECK(message.find("): the cluster has not answered for ") != std::string::npos);
-        CHECK(message.find("(cannot connect to " + cluster_server()) != std::string::npos);
+        for (KqProcess* kq : {&waiting, &following}) {
+            CHECK(kq->wait(60s) == 124);
+            const std::vector<std::string> err = lines_of(kq->err());
+            REQUIRE_FALSE(err.empty());
+            const std::string& message = err.back();
+            INFO(message);
+            CHECK(message.starts_with(
+                fmt::format("kq: error: timed out after 5s waiting for job.batch/{} (", name)));
+            CHECK(message.find("): the cluster has not answered for ") != std::string::npos);
+            CHECK(message.find("(cannot connect to " + cluster_server()) != std::string::npos);
+        }
         apiserver.start();
     }
 

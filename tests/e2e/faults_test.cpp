@@ -375,9 +375,12 @@ TEST_SUITE("faults") {
         CHECK(lines_of(logs_good.out()) == expected);
         CHECK(logs_bad.wait(120s) == 3);
         CHECK(lines_of(logs_bad.out()) == expected);
-        // The -v run shows that its log stream really broke and was resumed, not read after the fact.
-        CHECK(logs_good.err().find("stream broke") != std::string::npos);
+        // -v shows that each one's streams really broke, and that the logs were resumed from the last
+        // line shown rather than read after the fact.
+        for (KqProcess* kq : {&wait_good, &wait_bad, &logs_good, &logs_bad})
+            CHECK(kq->err().find("stream broke") != std::string::npos);
         CHECK(logs_good.err().find("sinceTime=") != std::string::npos);
+        CHECK(logs_bad.err().find("sinceTime=") != std::string::npos);
         MESSAGE("restarts survived: 4 kq processes across ", apiserver.restarts(),
                 " API server restart; lines "
                 "compared: ",

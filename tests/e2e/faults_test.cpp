@@ -418,6 +418,7 @@ TEST_SUITE("faults") {
                 fmt::format("kq: error: timed out after 5s waiting for job.batch/{} (", name)));
             CHECK(message.find("): the cluster has not answered for ") != std::string::npos);
             CHECK(message.find("(cannot connect to " + cluster_server()) != std::string::npos);
+            MESSAGE(message);
         }
         apiserver.start();
     }
@@ -547,7 +548,9 @@ TEST_SUITE("faults") {
         apiserver.start();
         CHECK(waiting.wait(120s) == 4);
         CHECK(waiting.out() == "job.batch/" + name + " failed\n");
-        CHECK(count_lines(waiting.err(), "is gone (410); listing afresh") >= 1);
+        const size_t relists = count_lines(waiting.err(), "is gone (410); listing afresh");
+        CHECK(relists >= 1);
+        MESSAGE("410 Gone answered with a relist ", relists, " time(s); exit status as expected");
         const std::vector<std::string> err = lines_of(waiting.err());
         REQUIRE_FALSE(err.empty());
         CHECK(err.back().starts_with("kq: error: job.batch/" + name +

@@ -185,12 +185,14 @@ public:
     // The transport's counters (requests, connections opened, HTTP version).
     const TransportStats& stats() const { return m_transport.stats(); }
 
-    // While the server is not answering: the last failure to reach it and when the failures began;
-    // cleared by the next response or streamed data. For messages such as a wait's timeout.
+    // A time the server did not answer: the last failure to reach it and when the failures began.
     struct Outage {
         ApiError error;
         std::chrono::steady_clock::time_point since;
     };
+
+    // The outage going on, if the last request failed to reach the server and no response or streamed
+    // data came since; for messages such as a wait's timeout.
     const std::optional<Outage>& outage() const { return m_outage; }
 
     // How many times the exec plugin ran (for tests and -v).

@@ -18,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long a timed-out wait asks the server whether it is back before saying that it is not.
+constexpr auto k_outage_probe = std::chrono::seconds(2);
+
 // A one-line status on stderr while waiting without logs, redrawn in place; only on a terminal.
 class ProgressLine {
 public:
@@ -68,6 +71,20 @@ std::string still_running_hint(const std::vector<std::string>& names, const std:
     return fmt::format(
         "{} Jobs keep running; list them with 'kq list{}', delete them with 'kq delete NAME...{}'",
         names.size(), ns_flag, ns_flag);
+}
+
+// At the deadline, a server that stopped answering is asked once more (for a moment), so that the
+// message says whether it is away now rather than whether a watch happened to be broken.
+std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const std::string& namespace_name,
+                                                   const kube::JobWatch& watch) {
+    if (!client.outage() || watch.names().empty()) return std::nullopt;
+    bool answered = false;
+    kube::ApiRequest request;
+    request.path = job_path(namespace_name, watch.names().front());
+    const kube::CallId probe = client.start(std::move(request), [&](kube::ApiResult&&) { answered = true; });
+    client.run([&] { return answered || !client.outage(); }, Clock::now() + k_outage_probe);
+    if (!answered) client.cancel(probe);
+    return client.outage();
 }
 
 } // namespace
@@ -165,9 +182,13 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
             if (!job.finished) waiting.push_back(fmt::format("{} ({})", job_ref(name), job.status));
         }
         const std::string what = fmt::format("{}", fmt::join(waiting, ", "));
-        if (watch.unreachable() && watch.last_error()) {
-            fail(ErrorKind::cluster, "timed out after {} waiting for {}: the API server is not answering: {}",
-                 options.timeout_text, what, watch.last_error()->what());
+        if (const std::optional<kube::Client::Outage> outage =
+                confirm_outage(client, namespace_name, watch)) {
+            // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
+            const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
+            fail(ErrorKind::timeout,
+                 "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
+                 options.timeout_text, what, human_duration(away), outage->error.what());
         }
         if (waiting.empty()) {
             fail(ErrorKind::timeout, "timed out after {} reading the logs of {}", options.timeout_text,

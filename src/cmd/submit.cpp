@@ -195,6 +195,17 @@ void adopt_existing(kube::Client& client, const std::string& namespace_name, Pla
     entry.unchanged = true;
 }
 
+// What to do about a create whose answer never came, when a retry could have made a second Job.
+constexpr const char* k_maybe_created_hint =
+    "the Job may have been created: look with 'kq list' before submitting again (with --idempotency-key "
+    "a repeated submission finds its Job instead of making another)";
+
+// True when a create without a fixed name reached the server but its answer was lost: the server may
+// have made the Job, and kq did not try again, as a second create would make a second Job.
+bool lost_create(const kube::ApiError& error, const Planned& entry) {
+    return entry.fixed_name.empty() && error.unreachable() && error.request_sent();
+}
+
 // A progress bar on stderr for a fan-out; only on a terminal.
 void show_progress(Context& context, size_t done, size_t total, bool enabled) {
     if (!enabled) return;
@@ -221,6 +232,9 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
         try {
             entry.created = client.call(std::move(request));
         } catch (const kube::ApiError& error) {
+            if (lost_create(error, entry)) {
+                throw Error(ErrorKind::cluster, fmt::format("{}; {}", error.what(), k_maybe_created_hint));
+            }
             if (!error.already_exists() || entry.fixed_name.empty()) throw;
             adopt_existing(client, namespace_name, entry, options);
         }
@@ -233,6 +247,7 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
     size_t next = 0;
     size_t in_flight = 0;
     size_t finished = 0;
+    size_t throttled = 0; // 429s the client waited out
     std::vector<size_t> conflicts;
     std::function<void()> start_more = [&] {
         while (in_flight < k_create_concurrency && next < planned.size()) {
@@ -260,9 +275,12 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
                     }
                 } else if (result.error->already_exists() && !done.fixed_name.empty()) {
                     conflicts.push_back(index);
+                } else if (lost_create(*result.error, done)) {
+                    done.error = fmt::format("{} (it may have been created)", result.error->what());
                 } else {
                     done.error = result.error->what();
                 }
+                throttled += static_cast<size_t>(result.throttled);
                 show_progress(context, finished, planned.size(), progress);
                 start_more();
             });
@@ -292,9 +310,13 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
             failures.push_back(fmt::format("Job {}: {}", index + 1, *planned[index].error));
     }
     const size_t created = planned.size() - failures.size();
-    context.err << fmt::format("kq: {} {} of {} Jobs in {:.1f}s ({:.0f}/s)\n",
+    context.err << fmt::format("kq: {} {} of {} Jobs in {:.1f}s ({:.0f}/s){}\n",
                                dry_run_query.empty() ? "submitted" : "validated", created, planned.size(),
-                               elapsed, elapsed > 0 ? static_cast<double>(created) / elapsed : 0.0);
+                               elapsed, elapsed > 0 ? static_cast<double>(created) / elapsed : 0.0,
+                               throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
+                                                           "each retried",
+                                                           throttled)
+                                             : "");
     if (!failures.empty()) {
         const size_t shown = std::min<size_t>(failures.size(), 10);
         std::vector<std::string> head(failures.begin(),

@@ -27,6 +27,26 @@ std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& respons
     return std::chrono::seconds(std::stol(value));
 }
 
+// A transfer failure in a word or two, for -v.
+const char* transfer_error_name(TransferError error) {
+    switch (error) {
+    case TransferError::none: return "no error";
+    case TransferError::resolve: return "a name lookup failure";
+    case TransferError::connect: return "a refused connection";
+    case TransferError::proxy: return "a proxy failure";
+    case TransferError::tls_unknown_authority:
+    case TransferError::tls_name_mismatch:
+    case TransferError::tls_expired:
+    case TransferError::tls_client_certificate:
+    case TransferError::tls: return "a TLS failure";
+    case TransferError::timeout: return "a timeout";
+    case TransferError::connection_lost: return "a lost connection";
+    case TransferError::aborted: return "an abort";
+    case TransferError::other: return "a transfer failure";
+    }
+    return "a transfer failure";
+}
+
 // The text of a Warning header ("299 - \"text\""), as kubectl prints it.
 std::string warning_text(const std::string& header) {
     const size_t open = header.find('"');
@@ -83,6 +103,8 @@ struct Client::Call {
     std::function<bool(std::string_view)> on_data; // for streams
     std::function<void(ApiResult&&)> done;
     int attempts = 0;
+    std::chrono::steady_clock::time_point first_sent{}; // the first attempt, for the throttle patience
+    int throttled = 0;                                  // attempts answered 429 (or 503 with Retry-After)
     bool auth_retried = false;
     bool data_started = false;       // a stream handed out bytes: a failure now is not retried here
     bool stopped_by_handler = false; // on_data returned false
@@ -140,6 +162,14 @@ std::chrono::milliseconds Client::backoff(int attempt) const {
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     return std::chrono::milliseconds(
         static_cast<long long>(static_cast<double>(exponential) * jitter(random)));
+}
+
+std::chrono::milliseconds Client::jittered(std::chrono::milliseconds delay) const {
+    // Up to half as long again, so that requests refused together do not come back together.
+    static thread_local std::mt19937 random{std::random_device{}()};
+    std::uniform_real_distribution<double> extra(0.0, 0.5);
+    return delay + std::chrono::milliseconds(
+                       static_cast<long long>(static_cast<double>(delay.count()) * extra(random)));
 }
 
 void Client::report_warnings(const HttpResponse& response) {
@@ -204,7 +234,8 @@ void Client::send(const std::shared_ptr<Call>& call) {
     }
     HttpHandlers handlers;
     if (call->stream) {
-        handlers.on_data = [call](std::string_view bytes) {
+        handlers.on_data = [this, call](std::string_view bytes) {
+            m_outage.reset();
             call->data_started = true;
             const bool more = call->on_data(bytes);
             if (!more) call->stopped_by_handler = true;
@@ -212,14 +243,25 @@ void Client::send(const std::shared_ptr<Call>& call) {
         };
     }
     handlers.on_done = [this, call](HttpResponse&& response) { finish(call, std::move(response)); };
-    ++call->attempts;
+    if (call->attempts++ == 0) call->first_sent = std::chrono::steady_clock::now();
     call->request_id = m_transport.start(std::move(request), std::move(handlers));
 }
 
 void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) {
     if (call->cancelled) return;
     report_warnings(response);
-    if (response.status > 0) m_reached = true;
+    if (response.status > 0) {
+        m_reached = true;
+        m_outage.reset();
+    } else if (response.error == TransferError::connect || response.error == TransferError::connection_lost ||
+               response.error == TransferError::timeout) {
+        ApiError error = transfer_error(response, m_config, m_options.request_timeout);
+        if (m_outage) {
+            m_outage->error = std::move(error);
+        } else {
+            m_outage = Outage{std::move(error), std::chrono::steady_clock::now()};
+        }
+    }
 
     const RetryPolicy& policy = m_options.retry;
     const bool may_repeat = is_idempotent(call->request.method) || call->request.retry_unsafe;
@@ -248,17 +290,28 @@ void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) 
             call->done(std::move(result));
             return;
         }
-    } else if ((response.status == 429 || response.status == 503) && attempts_left) {
-        // The server refused the request without acting on it, so even a create may go again.
+    } else if (response.status == 429 || (response.status == 503 && retry_after(response))) {
+        // The server refused the request without acting on it, so even a create may go again, and for
+        // as long as the patience lasts: throttling ends when the load does, not after N attempts.
+        // Jitter spreads the retries of a fan-out that the server throttled all at once.
         const std::optional<std::chrono::milliseconds> after = retry_after(response);
-        delay = after ? std::min(*after, policy.max_retry_after) : backoff(call->attempts);
+        const auto wait =
+            after ? jittered(std::min(*after, policy.max_retry_after)) : backoff(call->attempts);
+        if (std::chrono::steady_clock::now() + wait - call->first_sent <= policy.throttle_patience) {
+            ++call->throttled;
+            delay = wait;
+        }
+    } else if (response.status == 503 && attempts_left) {
+        delay = backoff(call->attempts);
     } else if (response.status >= 500 && may_repeat && attempts_left) {
         delay = backoff(call->attempts);
     }
     if (delay) {
         if (m_options.verbosity >= 1 && m_options.log) {
-            m_options.log(fmt::format("retrying {} {} in {}ms (attempt {} of {})", call->request.method,
-                                      call->target, delay->count(), call->attempts + 1, policy.max_attempts));
+            const std::string why = response.status > 0 ? fmt::format("HTTP {}", response.status)
+                                                        : std::string(transfer_error_name(response.error));
+            m_options.log(fmt::format("retrying {} {} after {} in {}ms (attempt {})", call->request.method,
+                                      call->target, why, delay->count(), call->attempts + 1));
         }
         m_transport.after(*delay, [this, call] { send(call); });
         return;
@@ -268,6 +321,7 @@ void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) 
     ApiResult result;
     result.status = response.status;
     result.attempts = call->attempts;
+    result.throttled = call->throttled;
     if (call->stopped_by_handler) {
         // A stream its handler stopped ended well.
     } else if (response.error != TransferError::none) {

@@ -26,6 +26,9 @@ struct RetryPolicy {
     std::chrono::milliseconds base_delay{200};        // doubled after each try, with jitter
     std::chrono::milliseconds max_delay{5000};        // the most one backoff waits
     std::chrono::milliseconds max_retry_after{30000}; // the most a server's Retry-After makes us wait
+    // How long in all a request the server keeps refusing with 429 Too Many Requests (or 503 with a
+    // Retry-After) is tried again, however many attempts that takes: the server did not act on it.
+    std::chrono::milliseconds throttle_patience{120000};
 };
 
 // How a client behaves, apart from where it connects.
@@ -58,7 +61,8 @@ struct ApiResult {
     long status = 0;
     nlohmann::json object; // the parsed body (null when empty)
     std::optional<ApiError> error;
-    int attempts = 0; // how many times the request was sent
+    int attempts = 0;  // how many times the request was sent
+    int throttled = 0; // how many of them the server refused with 429 (or 503 with Retry-After)
 
     // True when the call succeeded.
     bool ok() const { return !error.has_value(); }
@@ -181,6 +185,16 @@ public:
     // The transport's counters (requests, connections opened, HTTP version).
     const TransportStats& stats() const { return m_transport.stats(); }
 
+    // A time the server did not answer: the last failure to reach it and when the failures began.
+    struct Outage {
+        ApiError error;
+        std::chrono::steady_clock::time_point since;
+    };
+
+    // The outage going on, if the last request failed to reach the server and no response or streamed
+    // data came since; for messages such as a wait's timeout.
+    const std::optional<Outage>& outage() const { return m_outage; }
+
     // How many times the exec plugin ran (for tests and -v).
     int exec_runs() const { return m_auth.exec_runs(); }
 
@@ -192,6 +206,7 @@ private:
     void send(const std::shared_ptr<Call>& call);
     void finish(const std::shared_ptr<Call>& call, HttpResponse&& response);
     std::chrono::milliseconds backoff(int attempt) const;
+    std::chrono::milliseconds jittered(std::chrono::milliseconds delay) const;
     void report_warnings(const HttpResponse& response);
     void list_page(const std::shared_ptr<ListState>& state);
     void watch_connect(const std::shared_ptr<WatchState>& state);
@@ -209,6 +224,7 @@ private:
     std::map<CallId, std::shared_ptr<ListState>> m_lists;    // lists, by their own id
     std::set<std::string> m_warned;                          // server warnings already shown
     bool m_reached = false; // some request got a response: the cluster was up once
+    std::optional<Outage> m_outage;
 };
 
 } // namespace kq::kube

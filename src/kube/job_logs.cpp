@@ -1,6 +1,7 @@
 #include "kube/job_logs.hpp"
 
 #include "kube/job_watch.hpp"
+#include "kube/json_fields.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -20,25 +21,9 @@ constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
 
-const nlohmann::json* find_path(const nlohmann::json& root, std::initializer_list<const char*> keys) {
-    const nlohmann::json* node = &root;
-    for (const char* key : keys) {
-        if (!node->is_object()) return nullptr;
-        const auto found = node->find(key);
-        if (found == node->end()) return nullptr;
-        node = &*found;
-    }
-    return node;
-}
-
-std::string string_at(const nlohmann::json& root, std::initializer_list<const char*> keys) {
-    const nlohmann::json* value = find_path(root, keys);
-    return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
-
 // The container's status entry in a pod, or nullptr.
 const nlohmann::json* container_status(const nlohmann::json& pod, const std::string& container) {
-    const nlohmann::json* statuses = find_path(pod, {"status", "containerStatuses"});
+    const nlohmann::json* statuses = lookup(pod, {"status", "containerStatuses"});
     if (statuses == nullptr || !statuses->is_array()) return nullptr;
     for (const nlohmann::json& status : *statuses) {
         if (string_at(status, {"name"}) == container) return &status;
@@ -50,9 +35,9 @@ const nlohmann::json* container_status(const nlohmann::json& pod, const std::str
 bool container_started(const nlohmann::json& pod, const std::string& container) {
     const nlohmann::json* status = container_status(pod, container);
     if (status == nullptr) return false;
-    return find_path(*status, {"state", "running"}) != nullptr ||
-           find_path(*status, {"state", "terminated"}) != nullptr ||
-           find_path(*status, {"lastState", "terminated"}) != nullptr;
+    return lookup(*status, {"state", "running"}) != nullptr ||
+           lookup(*status, {"state", "terminated"}) != nullptr ||
+           lookup(*status, {"lastState", "terminated"}) != nullptr;
 }
 
 bool pod_finished(const nlohmann::json& pod) {
@@ -64,7 +49,7 @@ bool pod_finished(const nlohmann::json& pod) {
 bool container_terminated(const nlohmann::json& pod, const std::string& container) {
     if (pod_finished(pod)) return true;
     const nlohmann::json* status = container_status(pod, container);
-    return status != nullptr && find_path(*status, {"state", "terminated"}) != nullptr &&
+    return status != nullptr && lookup(*status, {"state", "terminated"}) != nullptr &&
            string_at(pod, {"spec", "restartPolicy"}) == "Never";
 }
 
@@ -102,7 +87,7 @@ std::string format_line(bool prefixed, const std::string& pod, const std::string
 
 std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequest& request) {
     std::vector<std::string> names;
-    const nlohmann::json* containers = find_path(pod, {"spec", "containers"});
+    const nlohmann::json* containers = lookup(pod, {"spec", "containers"});
     if (containers != nullptr && containers->is_array()) {
         for (const nlohmann::json& container : *containers)
             names.push_back(string_at(container, {"name"}));
@@ -196,8 +181,8 @@ JobLogFollower::JobLogFollower(Client& client, const nlohmann::json& job, LogReq
     : m_client(client), m_namespace(string_at(job, {"metadata", "namespace"})), m_selector(pod_selector(job)),
       m_request(std::move(request)), m_out(std::move(out)), m_note(std::move(note)) {
     // A Job that runs several pods at once shows them prefixed from the first line.
-    const nlohmann::json* parallelism = find_path(job, {"spec", "parallelism"});
-    const nlohmann::json* completions = find_path(job, {"spec", "completions"});
+    const nlohmann::json* parallelism = lookup(job, {"spec", "parallelism"});
+    const nlohmann::json* completions = lookup(job, {"spec", "completions"});
     const bool several =
         (parallelism != nullptr && parallelism->is_number_integer() && parallelism->get<long long>() > 1) ||
         (completions != nullptr && completions->is_number_integer() && completions->get<long long>() > 1);
@@ -247,7 +232,7 @@ void JobLogFollower::start_pod_watch(const std::string& resource_version) {
 }
 
 void JobLogFollower::job_changed(const nlohmann::json& job) {
-    const nlohmann::json* conditions = find_path(job, {"status", "conditions"});
+    const nlohmann::json* conditions = lookup(job, {"status", "conditions"});
     if (conditions == nullptr || !conditions->is_array()) return;
     for (const nlohmann::json& condition : *conditions) {
         const std::string type = string_at(condition, {"type"});
@@ -266,7 +251,7 @@ void JobLogFollower::final_list() {
     m_final_list = m_client.start_list(
         fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
         [this, seen](nlohmann::json& page) {
-            const nlohmann::json* items = find_path(page, {"items"});
+            const nlohmann::json* items = lookup(page, {"items"});
             if (items == nullptr || !items->is_array()) return;
             for (const nlohmann::json& pod : *items) {
                 seen->insert(string_at(pod, {"metadata", "name"}));

@@ -51,8 +51,6 @@ bool JobWatch::all_finished() const {
     return true;
 }
 
-bool JobWatch::unreachable() const { return m_broken > 0; }
-
 void JobWatch::update(const nlohmann::json& job) {
     const std::string name = metadata_string(job, "name");
     m_versions[name] = metadata_string(job, "resourceVersion");
@@ -64,13 +62,8 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
     WatchOptions options;
     options.resource_version = resource_version;
     options.field_selector = "metadata.name=" + name;
-    auto broken = std::make_shared<bool>(false);
     WatchHandlers handlers;
-    handlers.on_event = [this, name, broken](const WatchEvent& event) {
-        if (*broken) {
-            *broken = false;
-            --m_broken;
-        }
+    handlers.on_event = [this, name](const WatchEvent& event) {
         if (event.type == WatchEventType::deleted) {
             m_failure =
                 Error(ErrorKind::cluster, fmt::format("job.batch/{} was deleted while waiting for it", name));
@@ -81,7 +74,7 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
         update(event.object);
         return !summarize_job(event.object).finished;
     };
-    handlers.on_end = [this, name, broken](std::optional<ApiError> error) {
+    handlers.on_end = [this, name](std::optional<ApiError> error) {
         m_watches.erase(name);
         if (!error) return;
         if (!transient(*error)) {
@@ -90,11 +83,6 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
         }
         // The client already retried with backoff; while the Job is unfinished, keep at it from the
         // newest version seen. The caller's deadline bounds how long.
-        m_last_error = *error;
-        if (!*broken) {
-            *broken = true;
-            ++m_broken;
-        }
         const auto version = error->gone() ? std::string() : m_versions[name];
         start(name, version);
     };

@@ -42,12 +42,6 @@ public:
     // What made the watch fail for good.
     const std::optional<Error>& failure() const { return m_failure; }
 
-    // True while the server is not answering: the last watch attempt broke and no event came since.
-    bool unreachable() const;
-
-    // The last error of a watch that is being started again, for the message when time runs out.
-    const std::optional<ApiError>& last_error() const { return m_last_error; }
-
     // The newest object of each followed Job, by name.
     const std::map<std::string, nlohmann::json>& jobs() const { return m_jobs; }
 
@@ -66,8 +60,6 @@ private:
     std::map<std::string, std::string> m_versions; // the newest resourceVersion seen per Job
     std::vector<std::string> m_order;
     std::optional<Error> m_failure;
-    std::optional<ApiError> m_last_error;
-    int m_broken = 0; // watches between a failure and their next event
 };
 
 // The label selector that picks a Job's pods: its spec.selector.matchLabels ("k=v,k2=v2"), else the

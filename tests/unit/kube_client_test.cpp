@@ -85,6 +85,45 @@ TEST_CASE("429 and 503 are retried, honouring Retry-After, even for creates") {
     CHECK(Clock::now() - started >= 1s);
 }
 
+TEST_CASE("429 is retried past the policy's attempts while the throttle patience lasts") {
+    int throttled = 5;
+    FakeApiServer server([&](const FakeRequest&, int) {
+        if (throttled-- > 0)
+            return json(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
+        return json(201, {{"kind", "Job"}, {"metadata", {{"name", "x"}}}});
+    });
+    kube::Client client(config_for(server), fast_retries());
+    std::optional<kube::ApiResult> result;
+    kube::ApiRequest request;
+    request.method = "POST";
+    request.path = "/apis/batch/v1/namespaces/ns/jobs";
+    request.body = nlohmann::json{{"kind", "Job"}};
+    client.start(request, [&](kube::ApiResult&& outcome) { result = std::move(outcome); });
+    client.run([&] { return result.has_value(); });
+    CHECK(result->ok());
+    CHECK(result->attempts == 6);
+    CHECK(result->throttled == 5);
+    CHECK(server.requests().size() == 6);
+}
+
+TEST_CASE("a server that throttles for longer than the patience ends the call with its 429") {
+    FakeApiServer server(
+        [](const FakeRequest&, int) { return json(429, status(429, "TooManyRequests", "slow down")); });
+    kube::ClientOptions options = fast_retries();
+    options.retry.throttle_patience = 300ms;
+    kube::Client client(config_for(server), options);
+    const auto started = Clock::now();
+    try {
+        client.create("/apis/batch/v1/namespaces/ns/jobs", {{"kind", "Job"}});
+        FAIL("created");
+    } catch (const kube::ApiError& error) {
+        CHECK(error.code() == 429);
+        CHECK(std::string(error.what()) == "slow down");
+    }
+    CHECK(Clock::now() - started >= 250ms);
+    CHECK(server.requests().size() > 3);
+}
+
 TEST_CASE("Retry-After is capped") {
     FakeApiServer server([](const FakeRequest&, int index) {
         if (index == 0)

@@ -216,6 +216,20 @@ void show_progress(Context& context, size_t done, size_t total, bool enabled) {
                 << std::flush;
 }
 
+// What a fan-out keeps of each Job the server created: what waiting on it needs (all of it but
+// managedFields, which nothing here reads), or without --wait only its name, so that thousands of
+// Jobs cost little memory.
+nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
+    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return object;
+    if (!waiting) {
+        nlohmann::json name_only;
+        name_only["metadata"]["name"] = std::move(object["metadata"]["name"]);
+        return name_only;
+    }
+    object["metadata"].erase("managedFields");
+    return object;
+}
+
 void create_all(kube::Client& client, const std::string& namespace_name, std::vector<Planned>& planned,
                 const SubmitOptions& options, Context& context, const std::string& dry_run_query,
                 std::ostream& created_out) {
@@ -241,7 +255,9 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
         return;
     }
 
-    // Fan-out: keep a bounded number of creates in flight over the one connection.
+    // Fan-out: keep a bounded number of creates in flight over the one connection. Ctrl-C stops it
+    // between answers, so that the summary can say what was created.
+    catch_interrupts();
     const bool progress = context.live_status();
     const auto started = Clock::now();
     size_t next = 0;
@@ -265,7 +281,8 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
                 ++finished;
                 Planned& done = planned[index];
                 if (result.ok()) {
-                    done.created = std::move(result.object);
+                    done.created = kept_of_created(std::move(result.object), options.wait);
+                    done.manifest = nlohmann::json(); // only a conflict (409) reads it again
                     const std::string name = done.created["metadata"]["name"].get<std::string>();
                     if (options.output == "name") {
                         created_out << job_ref(name) << '\n';
@@ -300,8 +317,13 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
     }
     created_out.flush();
     if (interrupted()) {
+        const auto made = std::count_if(planned.begin(), planned.end(),
+                                        [](const Planned& entry) { return !entry.created.is_null(); });
         throw Error(ErrorKind::interrupted,
-                    fmt::format("interrupted after creating {} of {} Jobs", finished, planned.size()));
+                    fmt::format("interrupted after creating {} of {} Jobs{}", made, planned.size(),
+                                in_flight == 0
+                                    ? ""
+                                    : fmt::format(" ({} more were being created and may exist)", in_flight)));
     }
     const auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     std::vector<std::string> failures;
@@ -419,10 +441,13 @@ void run_submit(SubmitOptions options, Context& context) {
         outcome = await_jobs(*client, namespace_name, jobs, await, context);
     } catch (const Error& error) {
         if (options.cleanup == "always") {
+            const int signal = interrupt_signal();
             clear_interrupt(); // the deletes must still run
             cleanup(false);
-            if (error.kind() == ErrorKind::interrupted)
-                throw Error(ErrorKind::interrupted, "interrupted; the Jobs were deleted (--cleanup always)");
+            if (error.kind() == ErrorKind::interrupted) {
+                throw Error(ErrorKind::interrupted, "interrupted; the Jobs were deleted (--cleanup always)",
+                            signal != 0 ? 128 + signal : error.exit_status());
+            }
         }
         throw;
     }

@@ -2,6 +2,7 @@
 // crashing inputs themselves are in tests/fuzz/regressions/<target>/, replayed by the fuzz tests.
 #include "kube/watch.hpp"
 #include "util/error.hpp"
+#include "util/pattern.hpp"
 
 #include <doctest/doctest.h>
 
@@ -63,6 +64,26 @@ TEST_CASE("fuzz_watch: the fields the watch loop reads have their types") {
     CHECK(watch_event_error(R"({"type":"ERROR","object":{}})") == "");
     CHECK(watch_event_error(R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"12"}}})") == "");
     CHECK(watch_event_error(R"({"type":"ADDED","object":{"metadata":"odd"}})") == "");
+}
+
+TEST_CASE("fuzz_params: huge repetition counts and back-reference numbers are refused before std::regex") {
+    // libstdc++ multiplies such numbers into an int unchecked: signed overflow, which UBSan reports.
+    for (const char* source :
+         {"^[0-9]{1,58888888888888888888}$", "a{99999999999}", "a{2,}{123456}", "(a)\\12345678901"}) {
+        CAPTURE(source);
+        const kq::Pattern pattern = kq::Pattern::compile(source);
+        CHECK(!pattern.valid());
+        CHECK(pattern.error() == "a repetition count or back-reference in the pattern is too large");
+    }
+    // Long numbers elsewhere are text, and ordinary counts still compile.
+    for (const char* source :
+         {"^[0-9]{1,5}$", "^1234567890123456$", "[{]12345678", "\\{1234567\\}", "a{2,3}b{4}"}) {
+        CAPTURE(source);
+        const kq::Pattern pattern = kq::Pattern::compile(source);
+        CHECK(pattern.valid());
+    }
+    CHECK(kq::Pattern::compile("[{]12345678").search("{12345678"));
+    CHECK(kq::Pattern::compile("^[0-9]{1,5}$").search("31415"));
 }
 
 TEST_SUITE_END();

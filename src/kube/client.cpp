@@ -499,7 +499,7 @@ void Client::watch_connect(const std::shared_ptr<WatchState>& state) {
         query.emplace_back("timeoutSeconds", std::to_string(state->options.timeout.count()));
     call->target = target_of(call->request.path, query);
     call->stream = true;
-    call->on_data = [this, state](std::string_view bytes) {
+    call->on_data = [state](std::string_view bytes) {
         state->had_data = true;
         try {
             state->decoder.feed(bytes, [&](std::string_view text) {

@@ -136,9 +136,10 @@ void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest&
         Query query = log_query(container, false);
         if (request.since_seconds) query.emplace_back("sinceSeconds", std::to_string(*request.since_seconds));
         if (request.tail_lines) query.emplace_back("tailLines", std::to_string(*request.tail_lines));
-        LogLines lines([&](std::string_view timestamp, std::string_view text) {
-            out(format_line(prefixed, pod_name, container, request.color, color_index, request.timestamps,
-                            timestamp, text));
+        // Captured by name: clang 14 cannot capture a structured binding.
+        LogLines lines([&, &container_name = container](std::string_view timestamp, std::string_view text) {
+            out(format_line(prefixed, pod_name, container_name, request.color, color_index,
+                            request.timestamps, timestamp, text));
         });
         try {
             client.stream(pod_log_path(namespace_name, pod_name), query, [&](std::string_view bytes) {

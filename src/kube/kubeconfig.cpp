@@ -2,8 +2,10 @@
 
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -20,21 +22,126 @@ namespace {
     throw Error(ErrorKind::cluster, fmt::format("{}: {}", where.str(), message));
 }
 
-// Reads a whole file; nullopt with errno's text in `error` when it can't be read.
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
+// Reads a whole file (a pipe too, as in KUBECONFIG=<(...)); nullopt with errno's text in `error` when
+// it can't be read, and with too_large set when it holds more than k_max_kubeconfig_bytes.
+std::optional<std::string> read_file(const std::string& path, std::string& error, bool& too_large) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         error = std::strerror(errno);
         return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::string text;
+    char buffer[65536];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        text.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > k_max_kubeconfig_bytes) {
+            too_large = true;
+            return std::nullopt;
+        }
+    }
     if (in.bad()) {
         error = std::strerror(errno);
         return std::nullopt;
     }
-    return text.str();
+    return text;
 }
+
+Location location_at(const std::string& path, std::string_view text, std::size_t offset) {
+    Location where{path, 1, 1};
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++where.line;
+            where.column = 1;
+        } else {
+            ++where.column;
+        }
+    }
+    return where;
+}
+
+// YAML (and so kubectl) takes UTF-8 text without control characters; yaml-cpp would read other bytes
+// as something else than what was written.
+void check_characters(std::string_view text, const std::string& path) {
+    if (const auto offset = invalid_utf8_offset(text)) {
+        config_error(location_at(path, text, *offset), "invalid UTF-8; save the kubeconfig as UTF-8");
+    }
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+            config_error(location_at(path, text, i),
+                         fmt::format("invalid control character 0x{:02x}; remove it", c));
+        }
+    }
+}
+
+// Walks the first document's parse events before yaml-cpp builds its tree, refusing nesting deeper than
+// k_max_kubeconfig_depth and more than k_max_kubeconfig_values values (each alias counting as a copy of
+// what it names), so that no file, however written, exhausts the stack or memory.
+class LimitCheck : public YAML::EventHandler {
+public:
+    explicit LimitCheck(const std::string& path) : m_path(path) {}
+
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { add(mark, anchor, 1); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        const auto found = m_anchors.find(anchor);
+        add(mark, YAML::NullAnchor, found == m_anchors.end() ? 1 : found->second);
+    }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  const std::string&) override {
+        add(mark, anchor, 1);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        open(mark, anchor);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        open(mark, anchor);
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    struct Open {
+        YAML::anchor_t anchor;
+        std::size_t count;
+        YAML::Mark mark;
+    };
+
+    void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (m_open.size() >= k_max_kubeconfig_depth) {
+            config_error({m_path, mark.line + 1, mark.column + 1},
+                         fmt::format("values nested more than {} levels deep", k_max_kubeconfig_depth));
+        }
+        m_open.push_back({anchor, 1, mark});
+    }
+
+    void close() {
+        const Open done = m_open.back();
+        m_open.pop_back();
+        m_count -= 1; // add() counts the collection again, with what it holds
+        add(done.mark, done.anchor, done.count);
+    }
+
+    void add(const YAML::Mark& mark, YAML::anchor_t anchor, std::size_t count) {
+        m_count += count;
+        if (m_count > k_max_kubeconfig_values) {
+            config_error({m_path, mark.line + 1, mark.column + 1},
+                         fmt::format("the kubeconfig holds more than {} values (counting each alias's copy)",
+                                     k_max_kubeconfig_values));
+        }
+        if (anchor != YAML::NullAnchor) m_anchors[anchor] = count;
+        if (!m_open.empty()) m_open.back().count += count;
+    }
+
+    const std::string& m_path;
+    std::vector<Open> m_open;
+    std::map<YAML::anchor_t, std::size_t> m_anchors;
+    std::size_t m_count = 0;
+};
 
 // What the parser of one file needs at hand: the file's name and folder, for locations and paths.
 class FileParser {
@@ -53,9 +160,13 @@ public:
     Kubeconfig parse(std::string_view text) {
         Kubeconfig config;
         config.files.push_back(m_path);
+        check_characters(text, m_path);
         YAML::Node root;
         try {
-            root = YAML::Load(std::string(text));
+            std::istringstream stream{std::string(text)};
+            LimitCheck limits(m_path);
+            YAML::Parser(stream).HandleNextDocument(limits);
+            root = YAML::Load(stream.str());
         } catch (const YAML::ParserException& error) {
             config_error({m_path, error.mark.line + 1, error.mark.column + 1},
                          fmt::format("invalid YAML: {}", error.msg));
@@ -384,7 +495,12 @@ Kubeconfig parse_kubeconfig(std::string_view text, const std::string& path) {
 
 Kubeconfig load_kubeconfig_file(const std::string& path) {
     std::string error;
-    std::optional<std::string> text = read_file(path, error);
+    bool too_large = false;
+    std::optional<std::string> text = read_file(path, error, too_large);
+    if (too_large) {
+        fail(ErrorKind::cluster, "{}: the kubeconfig is larger than {} MiB; name the right file", path,
+             k_max_kubeconfig_bytes >> 20);
+    }
     if (!text) fail(ErrorKind::cluster, "{}: cannot read the kubeconfig: {}", path, error);
     return parse_kubeconfig(*text, path);
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -106,8 +107,15 @@ struct Kubeconfig {
     std::string source() const;
 };
 
+// Limits that keep any kubeconfig, however malformed, from exhausting memory or the stack: the largest
+// file read, in bytes, the deepest nesting and the most values (an alias counting as a copy).
+inline constexpr std::size_t k_max_kubeconfig_bytes = 16 * 1024 * 1024;
+inline constexpr std::size_t k_max_kubeconfig_depth = 64;
+inline constexpr std::size_t k_max_kubeconfig_values = 200000;
+
 // Parses the text of one kubeconfig file; relative paths in it resolve against `path`'s folder.
-// Throws kq::Error (cluster) naming the file, line and entry at fault.
+// Throws kq::Error (cluster) naming the file, line and entry at fault; refuses invalid UTF-8, control
+// characters and files beyond the limits above.
 Kubeconfig parse_kubeconfig(std::string_view text, const std::string& path);
 
 // Reads and parses one kubeconfig file.

@@ -67,11 +67,39 @@ void JsonStreamDecoder::feed(std::string_view bytes, const ValueHandler& on_valu
     }
 }
 
+namespace {
+
+// The fields a watch's reader takes without checking their type must have it: metadata.resourceVersion
+// a string, and an ERROR event's Status code a whole number, reason and message strings.
+void check_event_object(const nlohmann::json& object, bool is_error) {
+    if (!object.is_object()) {
+        fail(ErrorKind::cluster, "the watch stream sent an event whose object is {}, not a JSON object",
+             object.type_name());
+    }
+    const auto require = [](const nlohmann::json& holder, const char* key, bool (nlohmann::json::*is)() const,
+                            const char* what) {
+        const auto found = holder.find(key);
+        if (found != holder.end() && !((*found).*is)()) {
+            fail(ErrorKind::cluster, "the watch stream sent an event whose {} is {}, not {}", key,
+                 found->type_name(), what);
+        }
+    };
+    if (const auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object())
+        require(*metadata, "resourceVersion", &nlohmann::json::is_string, "a string");
+    if (!is_error) return;
+    require(object, "code", &nlohmann::json::is_number_integer, "a whole number");
+    require(object, "reason", &nlohmann::json::is_string, "a string");
+    require(object, "message", &nlohmann::json::is_string, "a string");
+}
+
+} // namespace
+
 WatchEvent parse_watch_event(std::string_view text) {
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {
+        // Not only parse_error: a number beyond a double's range (1e999) is out_of_range.
         fail(ErrorKind::cluster, "the watch stream sent invalid JSON: {}", error.what());
     }
     const auto type = document.find("type");
@@ -79,6 +107,7 @@ WatchEvent parse_watch_event(std::string_view text) {
     if (type == document.end() || !type->is_string() || object == document.end()) {
         fail(ErrorKind::cluster, "the watch stream sent an object that is not an event (no type and object)");
     }
+    check_event_object(*object, type->get<std::string>() == "ERROR");
     const std::string name = type->get<std::string>();
     WatchEvent event;
     if (name == "ADDED")

@@ -47,7 +47,9 @@ struct WatchEvent {
     nlohmann::json object;
 };
 
-// Parses one watch event object; throws kq::Error (cluster) when it is not one.
+// Parses one watch event object; throws kq::Error (cluster) when it is not one: its object must be a
+// JSON object, its metadata.resourceVersion (when present) a string, and an ERROR event's code, reason
+// and message (when present) a whole number and strings, so that reading them cannot throw.
 WatchEvent parse_watch_event(std::string_view text);
 
 // The name of an event type as the API writes it (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR).

@@ -37,6 +37,43 @@ std::string describe(const std::regex_error& error) {
     }
 }
 
+// True when source holds a number libstdc++ would read into an int without checking for overflow
+// (undefined behaviour): a repetition count of "{n,m}" or a back-reference's number. Counts past the
+// automaton's state limit fail anyway, so six digits or more are refused before std::regex sees them.
+bool has_oversized_number(std::string_view source) {
+    constexpr std::size_t k_max_digits = 5;
+    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    bool in_class = false;
+    for (std::size_t i = 0; i < source.size(); ++i) {
+        const char c = source[i];
+        if (c == '\\') {
+            std::size_t digits = 0;
+            while (i + 1 < source.size() && is_digit(source[i + 1])) {
+                ++i;
+                ++digits;
+            }
+            if (digits > k_max_digits) return true;
+            if (digits == 0) ++i; // the escaped character
+            continue;
+        }
+        if (in_class) {
+            in_class = c != ']';
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            continue;
+        }
+        if (c != '{') continue;
+        std::size_t digits = 0;
+        for (std::size_t j = i + 1; j < source.size() && (is_digit(source[j]) || source[j] == ','); ++j) {
+            digits = source[j] == ',' ? 0 : digits + 1;
+            if (digits > k_max_digits) return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 Pattern Pattern::compile(std::string_view source) {
@@ -60,6 +97,10 @@ Pattern Pattern::compile_uncached(std::string_view source) {
     pattern.m_source = std::string(source);
     if (source.size() > k_max_pattern_length) {
         pattern.m_error = "the pattern is longer than 1000 characters";
+        return pattern;
+    }
+    if (has_oversized_number(source)) {
+        pattern.m_error = "a repetition count or back-reference in the pattern is too large";
         return pattern;
     }
     try {

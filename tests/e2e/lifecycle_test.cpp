@@ -270,7 +270,9 @@ TEST_SUITE("lifecycle") {
             by_pod[line.substr(0, close)].push_back(line.substr(close + 2));
         }
         CHECK(by_pod.size() == 3);
-        for (const auto& [pod, text] : by_pod) {
+        for (const auto& [pod_name, text] : by_pod) {
+            // A copy, as CAPTURE's lambda cannot capture a structured binding under clang 14.
+            const std::string pod = pod_name;
             CAPTURE(pod);
             CHECK(text == std::vector<std::string>{"a", "b", "c"});
         }

@@ -123,8 +123,10 @@ const std::string k_project = source_path("tests/fixtures/completion/kq.yaml");
 TEST_SUITE_BEGIN("completion");
 
 TEST_CASE("kq completion prints the scripts of completions/, byte for byte") {
-    for (const auto& [shell, file] :
+    for (const auto& [shell_name, file] :
          {std::pair{"bash", "kq.bash"}, std::pair{"zsh", "_kq"}, std::pair{"fish", "kq.fish"}}) {
+        // A copy, as CAPTURE's lambda cannot capture a structured binding under clang 14.
+        const std::string shell = shell_name;
         CAPTURE(shell);
         const kq::testing::RunResult result = run_kq({"completion", shell});
         CHECK(result.status == 0);

@@ -297,7 +297,9 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
         {"not-a-map", ":1:1: a kubeconfig must be a map with clusters, users and contexts"},
         {"token-and-basic", ":6:3: user \"u\": both token and username/password are set; keep one"},
     };
-    for (const auto& [name, expected] : cases) {
+    for (const auto& [case_name, expected] : cases) {
+        // A copy, as CAPTURE's lambda cannot capture a structured binding under clang 14.
+        const std::string name = case_name;
         CAPTURE(name);
         const std::string path = fixture("invalid/" + name + ".yaml");
         const std::string message =

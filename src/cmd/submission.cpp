@@ -45,7 +45,7 @@ std::vector<project::ParamValues> parse_params_lines(const std::string& text, co
         nlohmann::json object;
         try {
             object = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::parse_error& error) {
+        } catch (const nlohmann::json::exception& error) {
             fail(ErrorKind::usage, "{}:{}: not a JSON object: {}", file_name, number,
                  std::string(error.what()).substr(std::string(error.what()).find(']') + 2));
         }

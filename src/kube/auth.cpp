@@ -112,6 +112,8 @@ ExecCredential parse_exec_credential(std::string_view output, const ExecConfig& 
         // Only the place: the parser's own message quotes what it read, which may be a bare token.
         fail(ErrorKind::cluster, "{} printed no ExecCredential: not JSON (syntax error at byte {})", plugin,
              error.byte);
+    } catch (const nlohmann::json::exception&) {
+        fail(ErrorKind::cluster, "{} printed no ExecCredential: a number in it is out of range", plugin);
     }
     if (!document.is_object())
         fail(ErrorKind::cluster, "{} printed no ExecCredential: not a JSON object", plugin);

@@ -331,7 +331,7 @@ void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) 
     } else if (!call->stream && !response.body.empty()) {
         try {
             result.object = nlohmann::json::parse(response.body);
-        } catch (const nlohmann::json::parse_error& error) {
+        } catch (const nlohmann::json::exception& error) {
             result.error = ApiError(fmt::format("the server sent a response that is not JSON for {} {}: {}",
                                                 call->request.method, call->request.path, error.what()),
                                     response.status, "", true);

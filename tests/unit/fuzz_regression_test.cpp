@@ -1,5 +1,7 @@
 // Inputs the libFuzzer targets of tests/fuzz found crashing kq, each kept as a test of the fix. The
 // crashing inputs themselves are in tests/fuzz/regressions/<target>/, replayed by the fuzz tests.
+#include "cmd/submission.hpp"
+#include "kube/auth.hpp"
 #include "kube/watch.hpp"
 #include "util/error.hpp"
 #include "util/pattern.hpp"
@@ -87,3 +89,23 @@ TEST_CASE("fuzz_params: huge repetition counts and back-reference numbers are re
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("1e999 in an exec plugin's output or a params file is an error, not an uncaught exception") {
+    kq::kube::ExecConfig exec;
+    exec.api_version = "client.authentication.k8s.io/v1";
+    try {
+        (void)kq::kube::parse_exec_credential(R"({"kind":"ExecCredential","status":{"token":1e999}})", exec,
+                                              "plugin");
+        FAIL("no error");
+    } catch (const kq::Error& error) {
+        CHECK(std::string(error.what()) ==
+              "plugin printed no ExecCredential: a number in it is out of range");
+    }
+    try {
+        (void)kq::cmd::parse_params_lines("{\"n\": 1e999}\n", "params.jsonl");
+        FAIL("no error");
+    } catch (const kq::Error& error) {
+        CHECK(error.kind() == kq::ErrorKind::usage);
+        CHECK(std::string(error.what()).rfind("params.jsonl:1: not a JSON object: ", 0) == 0);
+    }
+}

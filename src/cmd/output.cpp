@@ -9,9 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -123,18 +126,18 @@ void ListWriter::write(const nlohmann::json& object) {
     switch (m_format) {
     case OutputFormat::json: {
         if (m_count == 0)
-            m_document += "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n";
+            append("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n");
         else
-            m_document += ",\n";
+            append(",\n");
         // The object's last line is left open: a comma or the closing bracket ends it.
         std::string text = indent_lines(project::to_json_text(object), "        ", "        ");
         text.pop_back();
-        m_document += text;
+        append(text);
         break;
     }
     case OutputFormat::yaml:
-        if (m_count == 0) m_document += "apiVersion: v1\nitems:\n";
-        m_document += indent_lines(project::to_yaml(object), "  - ", "    ");
+        if (m_count == 0) append("apiVersion: v1\nitems:\n");
+        append(indent_lines(project::to_yaml(object), "  - ", "    "));
         break;
     case OutputFormat::name: {
         std::string name;
@@ -155,22 +158,62 @@ void ListWriter::finish() {
     switch (m_format) {
     case OutputFormat::json:
         if (m_count == 0)
-            m_document += "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n";
+            append("{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n");
         else
-            m_document += "\n    ],\n";
+            append("\n    ],\n");
         m_document +=
             "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
         break;
     case OutputFormat::yaml:
-        if (m_count == 0) m_document += "apiVersion: v1\nitems: []\n";
-        m_document += "kind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        if (m_count == 0) append("apiVersion: v1\nitems: []\n");
+        append("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
         break;
     default: break;
     }
-    // One write and one flush: on kq's stdout the document goes out in one piece, or not at all.
-    m_out.write(m_document.data(), static_cast<std::streamsize>(m_document.size()));
-    m_document.clear();
+    if (m_spool == nullptr) {
+        // One write and one flush: on kq's stdout the document goes out in one piece, or not at all.
+        m_out.write(m_document.data(), static_cast<std::streamsize>(m_document.size()));
+        m_document.clear();
+        m_out.flush();
+        return;
+    }
+    // A long document was spooled to a file: copied out with SIGINT and SIGTERM held back, in pieces that
+    // end lines (kq's stdout writes whole lines), so it still goes out whole or not at all.
+    spill();
+    const DeferSignals deferred;
+    std::rewind(m_spool.get());
+    std::string piece;
+    std::array<char, 64 * 1024> chunk{};
+    while (const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), m_spool.get())) {
+        piece.append(chunk.data(), got);
+        const std::size_t end = piece.rfind('\n');
+        if (end == std::string::npos) continue;
+        m_out.write(piece.data(), static_cast<std::streamsize>(end + 1));
+        piece.erase(0, end + 1);
+    }
+    m_out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
     m_out.flush();
+    m_spool.reset();
+}
+
+void ListWriter::append(std::string_view text) {
+    m_document += text;
+    if (m_document.size() >= k_spool_threshold) spill();
+}
+
+void ListWriter::spill() {
+    if (m_spool == nullptr) {
+        m_spool.reset(std::tmpfile());
+        if (m_spool == nullptr) {
+            fail(ErrorKind::usage,
+                 "cannot make a temporary file for the output (set TMPDIR to a writable folder): {}",
+                 std::strerror(errno));
+        }
+    }
+    if (std::fwrite(m_document.data(), 1, m_document.size(), m_spool.get()) != m_document.size()) {
+        fail(ErrorKind::usage, "cannot write a temporary file for the output: {}", std::strerror(errno));
+    }
+    m_document.clear();
 }
 
 namespace {

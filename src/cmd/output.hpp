@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <streambuf>
 #include <string>
 #include <string_view>
@@ -52,7 +54,8 @@ std::string color_column(const std::string& table, std::size_t column,
 
 // Writes objects for -o json, yaml and name: a v1 List as kubectl prints one
 // ({"apiVersion":"v1","items":[...],"kind":"List","metadata":{"resourceVersion":""}}) for json and yaml,
-// kept as text and written whole by finish(), so that an interrupted command leaves no torn document;
+// kept (in memory, or in a temporary file past 1 MiB) and written whole by finish(), so that an
+// interrupted command leaves no torn document;
 // "RESOURCE/NAME" lines for name, written as they arrive.
 class ListWriter {
 public:
@@ -73,7 +76,18 @@ private:
     OutputFormat m_format;   // json, yaml or name
     std::string m_resource;  // the "job.batch" of -o name's lines
     std::size_t m_count = 0; // objects written so far
-    std::string m_document;  // the json or yaml text until finish()
+    // Keeps text of the json or yaml document, spilling it to the spool file past k_spool_threshold.
+    void append(std::string_view text);
+    // Moves the kept text to the spool file.
+    void spill();
+
+    // Documents longer than this go to a temporary file until finish(), so memory stays bounded.
+    static constexpr std::size_t k_spool_threshold = 1 << 20;
+    struct CloseFile {
+        void operator()(std::FILE* file) const { std::fclose(file); }
+    };
+    std::string m_document;                        // the json or yaml text until finish() or a spill
+    std::unique_ptr<std::FILE, CloseFile> m_spool; // the spilled text (deleted when closed)
 };
 
 // The buffer of kq's stdout and stderr. It writes when a piece of output ends a line (`out << row << '\n'`, a

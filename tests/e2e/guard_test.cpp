@@ -234,7 +234,9 @@ public:
     bool pipe_full() const {
         int bytes = 0;
         ioctl(m_pipe, FIONREAD, &bytes);
-        return bytes > 0 && bytes >= fcntl(m_pipe, F_GETPIPE_SZ);
+        // A pipe's pages need not be filled to the brim (a write's tail may start a page of its own), so
+        // a writer is blocked once most of the pipe's size is taken.
+        return bytes > 0 && bytes >= fcntl(m_pipe, F_GETPIPE_SZ) * 3 / 4;
     }
 
     std::string out() const { return m_pipe >= 0 ? m_piped : read_or_empty(m_out); }

@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sstream>
 
@@ -244,4 +245,32 @@ TEST_CASE("kq list checks its flags before reaching a cluster") {
     CHECK(bad_definition.err ==
           "kq: error: invalid definition name \"a,b\": may hold only letters, digits, \"-\", "
           "\"_\" and \".\"\n");
+}
+
+TEST_CASE("a list document past the spool threshold comes out whole, in json and yaml") {
+    // 3,000 objects of about 1 KiB each: a few MiB, written through the temporary file.
+    const auto object_of = [](int index) {
+        return nlohmann::json{{"metadata", {{"name", fmt::format("job-{:04}", index)}}},
+                              {"spec", {{"note", std::string(1000, 'x')}}}};
+    };
+    std::ostringstream json_out;
+    kq::cmd::ListWriter json_writer(json_out, OutputFormat::json, "job.batch");
+    for (int i = 0; i < 3000; ++i)
+        json_writer.write(object_of(i));
+    CHECK(json_out.str().empty()); // nothing before finish()
+    json_writer.finish();
+    CHECK(json_out.str().size() > (2u << 20));
+    const nlohmann::json document = nlohmann::json::parse(json_out.str());
+    REQUIRE(document["items"].size() == 3000);
+    CHECK(document["items"][2999]["metadata"]["name"] == "job-2999");
+    CHECK(document["kind"] == "List");
+
+    std::ostringstream yaml_out;
+    kq::cmd::ListWriter yaml_writer(yaml_out, OutputFormat::yaml, "job.batch");
+    for (int i = 0; i < 3000; ++i)
+        yaml_writer.write(object_of(i));
+    yaml_writer.finish();
+    CHECK(yaml_out.str().starts_with("apiVersion: v1\nitems:\n"));
+    CHECK(yaml_out.str().ends_with("kind: List\nmetadata:\n  resourceVersion: \"\"\n"));
+    CHECK(yaml_out.str().find("name: job-2999\n") != std::string::npos);
 }

@@ -660,7 +660,11 @@ while True:
         auto client = cluster_client("admin");
         wait_running(*client, ns.name(), name);
 
-        for (const auto& [signal, code] : std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGTERM, 143}}) {
+        for (const std::pair<int, int>& expected :
+             std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGTERM, 143}}) {
+            // Not a structured binding: clang 14 can't capture one in the lambdas of INFO and REQUIRE.
+            const int signal = expected.first;
+            const int code = expected.second;
             for (const std::vector<std::string>& command :
                  std::vector<std::vector<std::string>>{{"wait", name}, {"logs", "-f", name}}) {
                 std::vector<std::string> args = {"-n", ns.name()};
@@ -751,7 +755,11 @@ while True:
 
         // A reader that stops reading: kq blocks while writing the document (a pipe holds 64 KiB) and
         // the signal lands then. The document still comes out whole, and kq then ends by the signal.
-        for (const auto& [signal, code] : std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGTERM, 143}}) {
+        for (const std::pair<int, int>& expected :
+             std::vector<std::pair<int, int>>{{SIGINT, 130}, {SIGTERM, 143}}) {
+            // Not a structured binding: clang 14 can't capture one in the lambdas of INFO and REQUIRE.
+            const int signal = expected.first;
+            const int code = expected.second;
             Started kq(args, env, true);
             REQUIRE(within(std::chrono::seconds(30), [&] { return kq.pipe_full(); }));
             std::this_thread::sleep_for(std::chrono::milliseconds(100));

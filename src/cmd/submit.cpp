@@ -230,21 +230,27 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
     return object;
 }
 
+// The create of one planned Job. A fixed name makes a repeat harmless (a second create meets 409 and is
+// recognised), so only then may a create whose answer was lost be sent again.
+kube::ApiRequest create_request(const std::string& path, const Planned& entry,
+                                const std::string& dry_run_query) {
+    kube::ApiRequest request;
+    request.method = "POST";
+    request.path = path;
+    request.body = entry.manifest;
+    if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
+    request.retry_unsafe = !entry.fixed_name.empty();
+    return request;
+}
+
 void create_all(kube::Client& client, const std::string& namespace_name, std::vector<Planned>& planned,
                 const SubmitOptions& options, Context& context, const std::string& dry_run_query,
                 std::ostream& created_out) {
     const std::string path = jobs_path(namespace_name);
     if (planned.size() == 1) {
         Planned& entry = planned.front();
-        kube::ApiRequest request;
-        request.method = "POST";
-        request.path = path;
-        request.body = entry.manifest;
-        if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
-        // A fixed name makes a repeat harmless: a second create meets 409 and is recognised below.
-        request.retry_unsafe = !entry.fixed_name.empty();
         try {
-            entry.created = client.call(std::move(request));
+            entry.created = client.call(create_request(path, entry, dry_run_query));
         } catch (const kube::ApiError& error) {
             if (lost_create(error, entry)) {
                 throw Error(ErrorKind::cluster, fmt::format("{}; {}", error.what(), k_maybe_created_hint));
@@ -268,15 +274,9 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
     std::function<void()> start_more = [&] {
         while (in_flight < k_create_concurrency && next < planned.size()) {
             const size_t index = next++;
-            Planned& entry = planned[index];
-            kube::ApiRequest request;
-            request.method = "POST";
-            request.path = path;
-            request.body = entry.manifest;
-            if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
-            request.retry_unsafe = !entry.fixed_name.empty();
             ++in_flight;
-            client.start(std::move(request), [&, index](kube::ApiResult&& result) {
+            client.start(create_request(path, planned[index], dry_run_query), [&, index](
+                                                                                  kube::ApiResult&& result) {
                 --in_flight;
                 ++finished;
                 Planned& done = planned[index];

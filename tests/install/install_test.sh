@@ -73,8 +73,16 @@ check ".deb: cpack made one package" test "$(echo "$deb" | wc -l)" -eq 1 -a -n "
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "     Depends: $depends"
 has_dependency() { [[ ", $depends," == *", $1 "* || ", $depends," == *", $1,"* ]]; }
-for library in libc6 libstdc++6 libcurl4 libssl3 libfmt9 libyaml-cpp0.7; do
-  check ".deb: depends on $library" has_dependency "$library"
+# The packages of the shared libraries the binary links (with KQ_STATIC_LIBS, the default, only libc6),
+# and libcurl4 and libssl3, which kq opens with dlopen.
+packages="libcurl4 libssl3"
+for library in $(ldd "$build/src/kq" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+  owner=$(dpkg -S "$library" 2>/dev/null | head -n 1 | cut -d: -f1) || true
+  check ".deb: the package of $library is known" test -n "$owner"
+  packages="$packages $owner"
+done
+for package in $(tr ' ' '\n' <<<"$packages" | sort -u); do
+  check ".deb: depends on $package" has_dependency "$package"
 done
 maintainer=$(dpkg-deb -f "$deb" Maintainer)
 echo "     Maintainer: $maintainer"

@@ -61,13 +61,43 @@ constexpr size_t k_create_concurrency = 64;
 // The largest --params-file read.
 constexpr size_t k_max_params_file = 64 * 1024 * 1024;
 
-// One Job of a submission: its manifest, and what became of it.
+std::string label_of(const nlohmann::json& object, std::string_view label) {
+    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return {};
+    const nlohmann::json& metadata = object["metadata"];
+    if (!metadata.contains("labels") || !metadata["labels"].is_object()) return {};
+    const auto found = metadata["labels"].find(std::string(label));
+    return found != metadata["labels"].end() && found->is_string() ? found->get<std::string>()
+                                                                   : std::string();
+}
+
+// One Job of a submission: what its manifest is made from, and what became of it.
 struct Planned {
-    nlohmann::json manifest;
+    size_t params = 0;      // its params: an index into Submission::params
     std::string fixed_name; // idempotent or --name
+    std::string spec_hash;  // its manifest's, which a 409 on a fixed name compares with the existing Job's
     nlohmann::json created; // the object the server returned (or the existing one)
     bool unchanged = false;
     std::optional<std::string> error;
+};
+
+// The Jobs of a submission. plan() renders every manifest once to check it, so that a bad param line
+// creates nothing, but keeps none of them: each is rendered again when its create is sent, so a fan-out
+// of thousands of Jobs holds only the manifests on the wire. Jobs that render alike (--count without
+// fixed names) share one manifest.
+struct Submission {
+    const project::JobDef* job = nullptr;
+    project::RenderRequest base;              // all but the params and the name
+    std::vector<project::ParamValues> params; // one set per params-file line, or one set shared by all
+    std::vector<Planned> entries;
+    nlohmann::json shared; // the one manifest of all entries, when they render alike
+
+    nlohmann::json manifest(const Planned& entry) const {
+        if (!shared.is_null()) return shared;
+        project::RenderRequest request = base;
+        request.params = params[entry.params];
+        if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
+        return project::render_job(*job, request);
+    }
 };
 
 void check_flags(const SubmitOptions& options) {
@@ -99,52 +129,53 @@ std::string params_file_text(const std::string& path) {
 }
 
 // Renders every Job of the submission before creating any, so a bad param line creates nothing.
-std::vector<Planned> plan(const SubmitOptions& options, const project::JobDef& job,
-                          const std::string& namespace_name, bool namespace_known = true) {
+Submission plan(const SubmitOptions& options, const project::JobDef& job, const std::string& namespace_name,
+                bool namespace_known = true) {
     const project::ParamValues flags = project::parse_param_flags(options.params);
     std::vector<project::ParamValues> lines;
     if (!options.params_file.empty()) {
         lines = parse_params_lines(params_file_text(options.params_file),
                                    options.params_file == "-" ? "<stdin>" : options.params_file);
     }
-    const std::vector<project::ParamValues> all = submission_params(flags, lines, options.count);
-    std::vector<Planned> planned;
-    planned.reserve(all.size());
-    for (size_t index = 0; index < all.size(); ++index) {
-        project::RenderRequest request;
-        request.params = all[index];
-        request.extra_args = options.args->args;
-        if (namespace_known) request.namespace_override = namespace_name;
-        request.env = process_env;
+    Submission submission;
+    submission.job = &job;
+    submission.base.extra_args = options.args->args;
+    if (namespace_known) submission.base.namespace_override = namespace_name;
+    submission.base.env = process_env;
+    // --count repeats one set of params; a params file has one per line.
+    submission.params = submission_params(flags, lines, lines.empty() ? 1 : options.count);
+    const size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();
+    std::vector<Planned>& planned = submission.entries;
+    planned.reserve(total);
+    const bool alike = lines.empty() && options.idempotency_key.empty() && options.name.empty();
+    for (size_t index = 0; index < total; ++index) {
         Planned entry;
+        entry.params = lines.empty() ? 0 : index;
         if (!options.idempotency_key.empty()) {
-            const std::string key = all.size() == 1 ? options.idempotency_key
-                                                    : fmt::format("{}/{}", options.idempotency_key, index);
+            const std::string key = total == 1 ? options.idempotency_key
+                                               : fmt::format("{}/{}", options.idempotency_key, index);
             entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
         } else if (!options.name.empty()) {
             entry.fixed_name = options.name;
         }
-        if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
+        if (alike && index > 0) { // the same manifest as the first
+            entry.spec_hash = planned.front().spec_hash;
+            planned.push_back(std::move(entry));
+            continue;
+        }
         try {
-            entry.manifest = project::render_job(job, request);
+            nlohmann::json manifest = submission.manifest(entry);
+            entry.spec_hash = label_of(manifest, project::k_label_spec_hash);
+            if (alike && total > 1) submission.shared = std::move(manifest);
         } catch (const Error& error) {
-            if (all.size() == 1) throw;
-            const std::string where = lines.empty() ? fmt::format("Job {} of {}", index + 1, all.size())
+            if (total == 1) throw;
+            const std::string where = lines.empty() ? fmt::format("Job {} of {}", index + 1, total)
                                                     : fmt::format("{}:{}", options.params_file, index + 1);
             throw Error(error.kind(), fmt::format("{}: {}", where, error.what()));
         }
         planned.push_back(std::move(entry));
     }
-    return planned;
-}
-
-std::string label_of(const nlohmann::json& object, std::string_view label) {
-    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return {};
-    const nlohmann::json& metadata = object["metadata"];
-    if (!metadata.contains("labels") || !metadata["labels"].is_object()) return {};
-    const auto found = metadata["labels"].find(std::string(label));
-    return found != metadata["labels"].end() && found->is_string() ? found->get<std::string>()
-                                                                   : std::string();
+    return submission;
 }
 
 // --unique: refuses while an unfinished Job of the definition exists (other than the one this
@@ -178,7 +209,7 @@ void check_unique(kube::Client& client, const std::string& namespace_name, const
 void adopt_existing(kube::Client& client, const std::string& namespace_name, Planned& entry,
                     const SubmitOptions& options) {
     nlohmann::json existing = client.get(job_path(namespace_name, entry.fixed_name));
-    const std::string ours = label_of(entry.manifest, project::k_label_spec_hash);
+    const std::string& ours = entry.spec_hash;
     const std::string theirs = label_of(existing, project::k_label_spec_hash);
     if (options.idempotency_key.empty()) {
         fail(ErrorKind::cluster, "jobs.batch \"{}\" already exists", entry.fixed_name);
@@ -232,25 +263,26 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
 
 // The create of one planned Job. A fixed name makes a repeat harmless (a second create meets 409 and is
 // recognised), so only then may a create whose answer was lost be sent again.
-kube::ApiRequest create_request(const std::string& path, const Planned& entry,
+kube::ApiRequest create_request(const std::string& path, const Submission& submission, const Planned& entry,
                                 const std::string& dry_run_query) {
     kube::ApiRequest request;
     request.method = "POST";
     request.path = path;
-    request.body = entry.manifest;
+    request.body = submission.manifest(entry);
     if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
     request.retry_unsafe = !entry.fixed_name.empty();
     return request;
 }
 
-void create_all(kube::Client& client, const std::string& namespace_name, std::vector<Planned>& planned,
+void create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
                 const SubmitOptions& options, Context& context, const std::string& dry_run_query,
                 std::ostream& created_out) {
     const std::string path = jobs_path(namespace_name);
+    std::vector<Planned>& planned = submission.entries;
     if (planned.size() == 1) {
         Planned& entry = planned.front();
         try {
-            entry.created = client.call(create_request(path, entry, dry_run_query));
+            entry.created = client.call(create_request(path, submission, entry, dry_run_query));
         } catch (const kube::ApiError& error) {
             if (lost_create(error, entry)) {
                 throw Error(ErrorKind::cluster, fmt::format("{}; {}", error.what(), k_maybe_created_hint));
@@ -275,14 +307,13 @@ void create_all(kube::Client& client, const std::string& namespace_name, std::ve
         while (in_flight < k_create_concurrency && next < planned.size()) {
             const size_t index = next++;
             ++in_flight;
-            client.start(create_request(path, planned[index], dry_run_query), [&, index](
+            client.start(create_request(path, submission, planned[index], dry_run_query), [&, index](
                                                                                   kube::ApiResult&& result) {
                 --in_flight;
                 ++finished;
                 Planned& done = planned[index];
                 if (result.ok()) {
                     done.created = kept_of_created(std::move(result.object), options.wait);
-                    done.manifest = nlohmann::json(); // only a conflict (409) reads it again
                     const std::string name = done.created["metadata"]["name"].get<std::string>();
                     if (options.output == "name") {
                         created_out << job_ref(name) << '\n';
@@ -374,14 +405,14 @@ void run_submit(SubmitOptions options, Context& context) {
         // No cluster needed: the namespace falls back as far as the project says, like kq render.
         const NamespaceChoice choice =
             choose_namespace(context.global.namespace_name, job.namespace_name, loaded.namespace_name, "");
-        std::vector<Planned> planned = plan(options, job, choice.name, choice.source != "default");
-        for (const Planned& entry : planned) {
+        const Submission submission = plan(options, job, choice.name, choice.source != "default");
+        for (const Planned& entry : submission.entries) {
             if (options.output == "name") {
                 context.out << job_ref(entry.fixed_name.empty() ? job.name + "-<generated>"
                                                                 : entry.fixed_name)
                             << '\n';
             } else {
-                print_object(context, entry.manifest, options.output == "json" ? "json" : "yaml");
+                print_object(context, submission.manifest(entry), options.output == "json" ? "json" : "yaml");
             }
         }
         return;
@@ -392,13 +423,14 @@ void run_submit(SubmitOptions options, Context& context) {
         choose_namespace(context.global.namespace_name, job.namespace_name, loaded.namespace_name,
                          client->config().namespace_name)
             .name;
-    std::vector<Planned> planned = plan(options, job, namespace_name);
+    Submission submission = plan(options, job, namespace_name);
+    const std::vector<Planned>& planned = submission.entries;
     if (options.unique) check_unique(*client, namespace_name, job.name, planned);
 
     const std::string dry_run_query = options.dry_run == "server" ? "All" : "";
     // kq run keeps stdout for the logs; what it created is a diagnostic there.
     std::ostream& created_out = options.is_run ? context.err : context.out;
-    create_all(*client, namespace_name, planned, options, context, dry_run_query, created_out);
+    create_all(*client, namespace_name, submission, options, context, dry_run_query, created_out);
 
     if (planned.size() == 1) {
         const Planned& entry = planned.front();

@@ -3,14 +3,40 @@
 #include "kube/shared_library.hpp"
 #include "util/error.hpp"
 
+#include <cstdlib>
+
 namespace kq::kube {
 namespace {
 
 constexpr const char* k_soname = "libcurl.so.4";
 constexpr const char* k_package = "libcurl4";
 
+// Debian's libcurl4 links librtmp, which links GnuTLS, whose constructor initialises it (and p11-kit's
+// modules) as it is loaded: about 1 MiB that kq, whose TLS is OpenSSL's and which never opens an rtmp://
+// URL, has no use for. GnuTLS skips that when GNUTLS_NO_IMPLICIT_INIT=1 (its documented switch); the
+// variable is set only while libcurl and its tree are loaded, so that the processes kq starts (exec
+// credential plugins) see the environment the user gave, and a value the user set is left alone.
+class GnutlsImplicitInitOff {
+public:
+    GnutlsImplicitInitOff() : m_set(std::getenv(k_variable) == nullptr) {
+        if (m_set) ::setenv(k_variable, "1", 0);
+    }
+    ~GnutlsImplicitInitOff() {
+        if (m_set) ::unsetenv(k_variable);
+    }
+    GnutlsImplicitInitOff(const GnutlsImplicitInitOff&) = delete;
+    GnutlsImplicitInitOff& operator=(const GnutlsImplicitInitOff&) = delete;
+
+private:
+    static constexpr const char* k_variable = "GNUTLS_NO_IMPLICIT_INIT";
+    bool m_set;
+};
+
 CurlLibrary load() {
-    const SharedLibrary library(k_soname, k_package);
+    const SharedLibrary library = [] {
+        const GnutlsImplicitInitOff gnutls;
+        return SharedLibrary(k_soname, k_package);
+    }();
     CurlLibrary curl{};
     library.resolve(curl.global_init, "curl_global_init");
     library.resolve(curl.version_info, "curl_version_info");

@@ -83,6 +83,31 @@ std::string format_line(bool prefixed, const std::string& pod, const std::string
     return line;
 }
 
+// What the follower keeps of a pod: the fields that decide which streams to open and when they end,
+// and that job_result reads for the exit code. A pod as the API returns it carries much more
+// (managedFields, annotations, volumes, the containers' whole specs), and a Job may have many pods.
+nlohmann::json slim_pod(const nlohmann::json& pod) {
+    nlohmann::json slim = nlohmann::json::object();
+    auto copy = [&](const nlohmann::json::json_pointer& where) {
+        if (pod.contains(where)) slim[where] = pod[where];
+    };
+    using pointer = nlohmann::json::json_pointer;
+    copy(pointer("/metadata/name"));
+    copy(pointer("/metadata/namespace"));
+    copy(pointer("/metadata/annotations/kubectl.kubernetes.io~1default-container"));
+    copy(pointer("/spec/restartPolicy"));
+    copy(pointer("/spec/nodeName"));
+    for (const char* list : {"containers", "initContainers"}) {
+        const nlohmann::json* containers = lookup(pod, {"spec", list});
+        if (containers == nullptr || !containers->is_array()) continue;
+        nlohmann::json& names = slim["spec"][list] = nlohmann::json::array();
+        for (const nlohmann::json& container : *containers)
+            names.push_back({{"name", container.is_object() ? container.value("name", nlohmann::json()) : nullptr}});
+    }
+    copy(pointer("/status"));
+    return slim;
+}
+
 } // namespace
 
 std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequest& request) {
@@ -275,7 +300,7 @@ void JobLogFollower::final_list() {
 void JobLogFollower::pod_changed(const nlohmann::json& pod, bool deleted) {
     const std::string name = string_at(pod, {"metadata", "name"});
     if (name.empty()) return;
-    m_pods[name] = pod;
+    m_pods[name] = slim_pod(pod);
     std::vector<std::string> containers;
     try {
         containers = log_containers(pod, m_request);

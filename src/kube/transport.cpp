@@ -392,6 +392,9 @@ void Transport::after(std::chrono::milliseconds delay, std::function<void()> act
 
 namespace {
 
+constexpr long k_upload_buffer_size = 16 * 1024; // CURLOPT_UPLOAD_BUFFERSIZE's minimum
+constexpr long k_stream_buffer_size = 4 * 1024;
+
 // Sets up an easy handle for a transfer; every setting that decides connection reuse is the same for
 // all requests of a transport, so they all share one connection.
 void configure(Transfer& transfer, const Endpoint& impl, const TransportConfig& config) {
@@ -447,6 +450,9 @@ void configure(Transfer& transfer, const Endpoint& impl, const TransportConfig& 
     curl().easy_setopt(easy, CURLOPT_NOPROXY, "");
     curl().easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 
+    // A long-lived stream (a watch, a log) carries small events and lines, and many may be open at once
+    // (kq logs -f of a Job with 50 pods): each gets a smaller receive buffer than libcurl's 16 KiB.
+    if (transfer.request.stream) curl().easy_setopt(easy, CURLOPT_BUFFERSIZE, k_stream_buffer_size);
     curl().easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
     curl().easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
     curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
@@ -461,6 +467,9 @@ void configure(Transfer& transfer, const Endpoint& impl, const TransportConfig& 
     const bool has_body = !transfer.request.body.empty();
     if (has_body || method == "POST") {
         curl().easy_setopt(easy, CURLOPT_POST, 1L);
+        // libcurl's smallest upload buffer (its default is 64 KiB, held by every upload in flight): a
+        // manifest is a few KiB, and a fan-out keeps dozens of creates on the wire.
+        curl().easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, k_upload_buffer_size);
         curl().easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
         curl().easy_setopt(easy, CURLOPT_READDATA, &transfer);
         curl().easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek);

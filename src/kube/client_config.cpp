@@ -3,15 +3,12 @@
 #include "kube/pem.hpp"
 #include "kube/url.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace kq::kube {
 namespace {
@@ -36,15 +33,19 @@ std::string printable_url(const std::string& text) {
     return text.substr(0, colon) + ":xxxxx" + text.substr(at);
 }
 
+// The largest certificate, key or token file read: a CA bundle is a few hundred KiB.
+constexpr std::size_t k_max_credential_file = 16 * 1024 * 1024;
+
+// A file a kubeconfig or the service account names, read to its end (a pipe or /dev/fd/N too) but
+// no further than k_max_credential_file; nullopt with the reason in error.
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = std::strerror(errno);
-        return std::nullopt;
+    FileText file = read_text(path, k_max_credential_file);
+    if (file.too_large) {
+        error = fmt::format("larger than {} MiB", k_max_credential_file >> 20);
+    } else if (!file.text) {
+        error = std::move(file.error);
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return std::move(file.text);
 }
 
 std::string env(const char* name) {

@@ -2,16 +2,14 @@
 
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -20,31 +18,6 @@ namespace {
 
 [[noreturn]] void config_error(const Location& where, const std::string& message) {
     throw Error(ErrorKind::cluster, fmt::format("{}: {}", where.str(), message));
-}
-
-// Reads a whole file (a pipe too, as in KUBECONFIG=<(...)); nullopt with errno's text in `error` when
-// it can't be read, and with too_large set when it holds more than k_max_kubeconfig_bytes.
-std::optional<std::string> read_file(const std::string& path, std::string& error, bool& too_large) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string text;
-    char buffer[65536];
-    while (in) {
-        in.read(buffer, sizeof buffer);
-        text.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > k_max_kubeconfig_bytes) {
-            too_large = true;
-            return std::nullopt;
-        }
-    }
-    if (in.bad()) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    return text;
 }
 
 Location location_at(const std::string& path, std::string_view text, std::size_t offset) {
@@ -494,15 +467,13 @@ Kubeconfig parse_kubeconfig(std::string_view text, const std::string& path) {
 }
 
 Kubeconfig load_kubeconfig_file(const std::string& path) {
-    std::string error;
-    bool too_large = false;
-    std::optional<std::string> text = read_file(path, error, too_large);
-    if (too_large) {
+    const FileText file = read_text(path, k_max_kubeconfig_bytes);
+    if (file.too_large) {
         fail(ErrorKind::cluster, "{}: the kubeconfig is larger than {} MiB; name the right file", path,
              k_max_kubeconfig_bytes >> 20);
     }
-    if (!text) fail(ErrorKind::cluster, "{}: cannot read the kubeconfig: {}", path, error);
-    return parse_kubeconfig(*text, path);
+    if (!file.text) fail(ErrorKind::cluster, "{}: cannot read the kubeconfig: {}", path, file.error);
+    return parse_kubeconfig(*file.text, path);
 }
 
 Kubeconfig merge_kubeconfigs(const std::vector<Kubeconfig>& files) {

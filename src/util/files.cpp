@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace kq {
 namespace {
@@ -33,6 +34,31 @@ std::string lowercase_first(std::string text) {
 }
 
 } // namespace
+
+FileText read_text(const std::string& path, std::size_t max_bytes) {
+    FileText result;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        result.error = std::strerror(errno);
+        return result;
+    }
+    std::string text;
+    char buffer[65536];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        text.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_bytes) {
+            result.too_large = true;
+            return result;
+        }
+    }
+    if (in.bad()) {
+        result.error = std::strerror(errno);
+        return result;
+    }
+    result.text = std::move(text);
+    return result;
+}
 
 std::string read_file(const std::filesystem::path& path, const std::string& display_name,
                       std::size_t max_bytes) {

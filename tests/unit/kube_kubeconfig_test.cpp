@@ -253,6 +253,9 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
         {"context-without-cluster", ":3:3: context \"dev\": no cluster is set"},
         {"current-context-missing", ":1:18: current-context \"gone\" not found (contexts: dev)"},
         {"duplicate-cluster", ":4:9: duplicate cluster \"a\" (first defined at line 2)"},
+        // A file that never ends is read no further than the limit.
+        {"endless-ca-file", ":6:28: cluster \"c\": certificate-authority \"/dev/zero\": cannot read: larger than "
+                            "16 MiB"},
         {"entry-not-a-map", ":2:3: users: each entry must be a map with name and user"},
         {"entry-without-name", ":2:3: clusters: an entry has no name"},
         {"exec-bad-interactive-mode",

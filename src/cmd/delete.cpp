@@ -3,6 +3,7 @@
 #include "cmd/job_filters.hpp"
 #include "cmd/targets.hpp"
 #include "kube/job_queries.hpp"
+#include "project/render.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -23,6 +24,7 @@ struct DeleteOptions {
     std::string cascade = "background"; // --cascade background|foreground|orphan
     std::string dry_run = "none";       // --dry-run[=client|server|none], read by dry_run_mode
     bool ignore_not_found = false;      // --ignore-not-found
+    std::string output;                 // -o json|yaml|name; empty for "job.batch/NAME deleted" lines
 };
 
 constexpr const char* k_footer =
@@ -43,7 +45,12 @@ Examples:
   kq delete -l kq.dev/definition=backup --status failed --dry-run
 
   # Delete the newest Job of "backup", leaving its pods
-  kq delete --job backup --cascade orphan)";
+  kq delete --job backup --cascade orphan
+
+-o name prints "job.batch/NAME" for each deleted Job; -o json (or yaml) prints one document once every
+delete has been answered, also when some failed (kq then exits 123):
+  {"deleted": [{"name", "namespace"}], "dryRun"}
+"dryRun" is null, "client" or "server"; with a dry run "deleted" lists what would be deleted.)";
 
 // How many deletes are on the wire at once: enough to hide latency, few enough not to crowd out
 // others' requests to the API server (kubectl's default client rate is lower still).
@@ -102,7 +109,7 @@ struct Failures {
 // outcome in the names' order as soon as those before it are printed; returns the errors.
 Failures delete_jobs(kube::Client& client, const std::string& namespace_name,
                      const std::vector<std::string>& names, const DeleteOptions& options, bool bulk,
-                     std::ostream& out) {
+                     std::ostream& out, std::vector<std::string>& deleted) {
     const bool client_dry_run = options.dry_run == "client";
     const std::string suffix = client_dry_run                ? " (dry run)"
                                : options.dry_run == "server" ? " (server dry run)"
@@ -140,8 +147,14 @@ Failures delete_jobs(kube::Client& client, const std::string& namespace_name,
                 done.emplace(index, std::move(outcome));
                 for (auto next = done.find(next_print); next != done.end(); next = done.find(next_print)) {
                     if (next->second.deleted) {
-                        out << "job.batch/" << names[next_print] << " deleted" << suffix << '\n'
-                            << std::flush;
+                        if (options.output.empty()) {
+                            out << "job.batch/" << names[next_print] << " deleted" << suffix << '\n'
+                                << std::flush;
+                        } else if (options.output == "name") {
+                            out << "job.batch/" << names[next_print] << '\n' << std::flush;
+                        } else {
+                            deleted.push_back(names[next_print]);
+                        }
                     }
                     if (next->second.error && failures.count++ < Failures::k_shown) {
                         failures.first.push_back(std::move(*next->second.error));
@@ -180,6 +193,20 @@ std::string dry_run_mode(const std::string& text) {
     fail(ErrorKind::usage, "--dry-run: \"{}\" is not a mode; use client, server or none", text);
 }
 
+// The -o json|yaml document: what was deleted (or, with a dry run, would be); nothing for other formats.
+void print_document(const DeleteOptions& options, const std::string& namespace_name,
+                    const std::vector<std::string>& deleted, std::ostream& out) {
+    if (options.output != "json" && options.output != "yaml") return;
+    nlohmann::json items = nlohmann::json::array();
+    for (const std::string& name : deleted)
+        items.push_back({{"name", name}, {"namespace", namespace_name}});
+    const nlohmann::json document = {
+        {"deleted", std::move(items)},
+        {"dryRun", options.dry_run == "none" ? nlohmann::json() : nlohmann::json(options.dry_run)}};
+    out << (options.output == "json" ? project::to_json_text(document) : project::to_yaml(document));
+    out.flush();
+}
+
 void run_delete(DeleteOptions options, Context& context) {
     options.dry_run = dry_run_mode(options.dry_run);
     const DeleteSelection& selection = options.selection;
@@ -196,9 +223,12 @@ void run_delete(DeleteOptions options, Context& context) {
         bulk ? bulk_names(*client, namespace_name, selection) : selection.names;
     if (names.empty()) {
         context.err << no_resources_message("") << '\n';
+        print_document(options, namespace_name, {}, context.out);
         return;
     }
-    const Failures failures = delete_jobs(*client, namespace_name, names, options, bulk, context.out);
+    std::vector<std::string> deleted; // for -o json|yaml
+    const Failures failures = delete_jobs(*client, namespace_name, names, options, bulk, context.out, deleted);
+    print_document(options, namespace_name, deleted, context.out);
     if (failures.count > 0) throw_failures(failures);
 }
 
@@ -236,6 +266,8 @@ void setup_delete(CLI::App& command, Context& context) {
         "without doing it");
     command.add_flag("--ignore-not-found", options->ignore_not_found,
                      "A Job NAME that does not exist is no error");
+    command.add_option("-o,--output", options->output, "Output format: json, yaml or name (default: lines)")
+        ->check(CLI::IsMember({"json", "yaml", "name"}));
     command.callback([options, &context] { run_delete(*options, context); });
 }
 

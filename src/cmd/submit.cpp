@@ -8,7 +8,9 @@
 #include "cmd/container_args.hpp"
 #include "cmd/project_loading.hpp"
 #include "cmd/submission.hpp"
+#include "cmd/output.hpp"
 #include "cmd/targets.hpp"
+#include "jobs/unique.hpp"
 #include "kube/job_status.hpp"
 #include "project/labels.hpp"
 #include "project/listing.hpp"
@@ -90,13 +92,16 @@ struct Submission {
     std::vector<project::ParamValues> params; // one set per params-file line, or one set shared by all
     std::vector<Planned> entries;
     nlohmann::json shared; // the one manifest of all entries, when they render alike
+    bool claim = false;    // --unique: created as a suspended claim (jobs/unique.hpp)
 
     nlohmann::json manifest(const Planned& entry) const {
         if (!shared.is_null()) return shared;
         project::RenderRequest request = base;
         request.params = params[entry.params];
         if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
-        return project::render_job(*job, request);
+        nlohmann::json rendered = project::render_job(*job, request);
+        if (claim) jobs::make_claim(rendered);
+        return rendered;
     }
 };
 
@@ -108,6 +113,10 @@ void check_flags(const SubmitOptions& options) {
              "--count and --params-file: use one of them (a params file makes one Job per line)");
     }
     const bool many = options.count > 1 || !options.params_file.empty();
+    if (many && options.unique) {
+        fail(ErrorKind::usage, "--unique: allows one active Job of the definition; it can't be used with {}",
+             options.count > 1 ? "--count" : "--params-file");
+    }
     if (many && !options.name.empty()) {
         fail(ErrorKind::usage, "--name: names one Job; with --count or --params-file use --idempotency-key");
     }
@@ -176,32 +185,6 @@ Submission plan(const SubmitOptions& options, const project::JobDef& job, const 
         planned.push_back(std::move(entry));
     }
     return submission;
-}
-
-// --unique: refuses while an unfinished Job of the definition exists (other than the one this
-// submission would get back through its idempotency key).
-void check_unique(kube::Client& client, const std::string& namespace_name, const std::string& definition,
-                  const std::vector<Planned>& planned) {
-    kube::ListOptions list;
-    list.label_selector = managed_selector(definition);
-    std::vector<kube::JobSummary> active;
-    client.list(jobs_path(namespace_name), list, [&](nlohmann::json& page) {
-        if (!page.contains("items") || !page["items"].is_array()) return;
-        for (const nlohmann::json& item : page["items"]) {
-            kube::JobSummary job = kube::summarize_job(item);
-            const bool ours = std::any_of(planned.begin(), planned.end(),
-                                          [&](const Planned& entry) { return entry.fixed_name == job.name; });
-            if (!job.finished && !ours) active.push_back(std::move(job));
-        }
-    });
-    if (active.empty()) return;
-    const kube::JobSummary& job = active.front();
-    const std::string age =
-        job.created ? fmt::format(", created {} ago", human_duration(now_seconds() - *job.created)) : "";
-    fail(ErrorKind::unique,
-         "--unique: definition \"{}\" already has an active Job in namespace \"{}\": {} ({}{}); wait for it "
-         "('kq wait {}') or delete it ('kq delete {}')",
-         definition, namespace_name, job_ref(job.name), job.status, age, job.name, job.name);
 }
 
 // Handles 409 AlreadyExists for a fixed name: the same rendered spec is this submission's own earlier
@@ -274,6 +257,8 @@ kube::ApiRequest create_request(const std::string& path, const Submission& submi
     return request;
 }
 
+// The fan-out's output on stdout: with -o json or yaml one List of the created Jobs (in the order the
+// server answered), else a line for each.
 void create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
                 const SubmitOptions& options, Context& context, const std::string& dry_run_query,
                 std::ostream& created_out) {
@@ -296,6 +281,9 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
     // Fan-out: keep a bounded number of creates in flight over the one connection. Ctrl-C stops it
     // between answers, so that the summary can say what was created.
     catch_interrupts();
+    std::optional<ListWriter> document;
+    if (options.output == "json" || options.output == "yaml")
+        document.emplace(created_out, parse_output_format(options.output), "job.batch");
     const bool progress = context.live_status();
     const auto started = Clock::now();
     size_t next = 0;
@@ -313,11 +301,12 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
                 ++finished;
                 Planned& done = planned[index];
                 if (result.ok()) {
+                    if (document) document->write(result.object);
                     done.created = kept_of_created(std::move(result.object), options.wait);
                     const std::string name = done.created["metadata"]["name"].get<std::string>();
                     if (options.output == "name") {
                         created_out << job_ref(name) << '\n';
-                    } else {
+                    } else if (!document) {
                         created_out << job_ref(name)
                                     << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
                     }
@@ -340,8 +329,12 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
     for (size_t index : conflicts) {
         try {
             adopt_existing(client, namespace_name, planned[index], options);
-            created_out << job_ref(planned[index].fixed_name)
-                        << (options.output == "name" ? "\n" : " unchanged\n");
+            if (document) {
+                document->write(planned[index].created);
+            } else {
+                created_out << job_ref(planned[index].fixed_name)
+                            << (options.output == "name" ? "\n" : " unchanged\n");
+            }
         } catch (const Error& error) {
             planned[index].error = error.what();
         }
@@ -356,6 +349,8 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
                                     ? ""
                                     : fmt::format(" ({} more were being created and may exist)", in_flight)));
     }
+    // The document lists what was created, also when some creates failed (the error says which).
+    if (document) document->finish();
     const auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     std::vector<std::string> failures;
     for (size_t index = 0; index < planned.size(); ++index) {
@@ -406,15 +401,23 @@ void run_submit(SubmitOptions options, Context& context) {
         const NamespaceChoice choice =
             choose_namespace(context.global.namespace_name, job.namespace_name, loaded.namespace_name, "");
         const Submission submission = plan(options, job, choice.name, choice.source != "default");
-        for (const Planned& entry : submission.entries) {
-            if (options.output == "name") {
-                context.out << job_ref(entry.fixed_name.empty() ? job.name + "-<generated>"
-                                                                : entry.fixed_name)
+        if (options.output == "name") {
+            for (const Planned& entry : submission.entries) {
+                context.out << job_ref(entry.fixed_name.empty() ? job.name + "-<generated>" : entry.fixed_name)
                             << '\n';
-            } else {
-                print_object(context, submission.manifest(entry), options.output == "json" ? "json" : "yaml");
             }
+            return;
         }
+        const std::string format = options.output == "json" ? "json" : "yaml";
+        if (submission.entries.size() == 1) {
+            print_object(context, submission.manifest(submission.entries.front()), format);
+            return;
+        }
+        // Several manifests are one document: a v1 List, as kubectl prints several objects.
+        ListWriter document(context.out, parse_output_format(format), "job.batch");
+        for (const Planned& entry : submission.entries)
+            document.write(submission.manifest(entry));
+        document.finish();
         return;
     }
 
@@ -424,13 +427,28 @@ void run_submit(SubmitOptions options, Context& context) {
                          client->config().namespace_name)
             .name;
     Submission submission = plan(options, job, namespace_name);
-    const std::vector<Planned>& planned = submission.entries;
-    if (options.unique) check_unique(*client, namespace_name, job.name, planned);
-
+    std::vector<Planned>& planned = submission.entries;
     const std::string dry_run_query = options.dry_run == "server" ? "All" : "";
+    if (options.unique && !dry_run_query.empty()) {
+        jobs::check_unique(*client, namespace_name, job.name, planned.front().fixed_name);
+    } else if (options.unique) {
+        // Created suspended, then settled against its rivals: of racing submits exactly one runs.
+        submission.claim = true;
+        catch_interrupts();
+    }
+
     // kq run keeps stdout for the logs; what it created is a diagnostic there.
     std::ostream& created_out = options.is_run ? context.err : context.out;
-    create_all(*client, namespace_name, submission, options, context, dry_run_query, created_out);
+    if (submission.claim) {
+        auto create_claim = [&] {
+            planned.front().created = nullptr;
+            create_all(*client, namespace_name, submission, options, context, dry_run_query, created_out);
+            return planned.front().created;
+        };
+        planned.front().created = jobs::submit_unique(*client, namespace_name, job.name, create_claim);
+    } else {
+        create_all(*client, namespace_name, submission, options, context, dry_run_query, created_out);
+    }
 
     if (planned.size() == 1) {
         const Planned& entry = planned.front();

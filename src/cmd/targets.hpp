@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cmd/context.hpp"
+#include "jobs/paths.hpp"
 #include "kube/client.hpp"
 #include "project/project.hpp"
 
@@ -21,17 +22,11 @@ std::string jobs_namespace(const Context& context, const kube::ClientConfig& con
                            const std::optional<project::Project>& project,
                            const std::string& definition = "");
 
-// The label selector of the Jobs kq manages, narrowed to one definition and/or a user selector.
-std::string managed_selector(const std::string& definition = "", const std::string& extra = "");
-
-// The API path of a namespace's Jobs, or of every namespace's when `namespace_name` is empty.
-std::string jobs_path(const std::string& namespace_name);
-
-// The API path of one Job.
-std::string job_path(const std::string& namespace_name, const std::string& name);
-
-// The API path of a namespace's pods.
-std::string pods_path(const std::string& namespace_name);
+// The Jobs' API paths and kq's selector, from the jobs layer.
+using jobs::job_path;
+using jobs::jobs_path;
+using jobs::managed_selector;
+using jobs::pods_path;
 
 // The name of the newest Job of a definition (by creation time, then name); throws a usage Error
 // naming the definition and namespace when it has none.

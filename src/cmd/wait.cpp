@@ -5,7 +5,9 @@
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/submission.hpp"
 #include "cmd/targets.hpp"
+#include "project/render.hpp"
 #include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +24,7 @@ struct WaitOptions {
     std::string definition;         // --job
     std::string selector;           // -l/--selector
     std::string timeout;            // --timeout
+    std::string output;             // -o json|yaml|name; empty for "job.batch/NAME complete|failed" lines
 };
 
 constexpr const char* k_footer = R"(Examples:
@@ -34,7 +37,34 @@ constexpr const char* k_footer = R"(Examples:
   # Wait for every kq Job with a label
   kq wait -l batch=42
 
-Prints "job.batch/NAME complete" or "job.batch/NAME failed" for each Job on stdout.)";
+Prints "job.batch/NAME complete" or "job.batch/NAME failed" for each Job on stdout, once all have
+finished. -o name prints "job.batch/NAME" lines; -o json (or yaml) one document:
+  {"jobs": [{"name", "namespace", "definition", "result", "exitCode", "reason", "message",
+             "pod", "container"}],
+   "exitCode"}
+"result" is complete or failed; "exitCode" is the Job's (0, its container's exit code, or 121) and,
+at the top, kq's own exit status; "definition", "reason", "message", "pod" and "container" are null
+when they do not apply. A wait that times out or is interrupted prints no document.)";
+
+// The -o json|yaml document of a finished wait.
+nlohmann::json wait_document(const AwaitOutcome& outcome, const std::string& namespace_name) {
+    auto text_or_null = [](const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); };
+    nlohmann::json items = nlohmann::json::array();
+    for (std::size_t index = 0; index < outcome.jobs.size(); ++index) {
+        const kube::JobSummary& job = outcome.jobs[index];
+        const kube::JobResult& result = outcome.results[index];
+        items.push_back({{"name", job.name},
+                         {"namespace", job.namespace_name.empty() ? namespace_name : job.namespace_name},
+                         {"definition", text_or_null(job.definition)},
+                         {"result", result.succeeded ? "complete" : "failed"},
+                         {"exitCode", result.exit_code},
+                         {"reason", text_or_null(result.reason)},
+                         {"message", text_or_null(result.succeeded ? std::string() : job.message)},
+                         {"pod", text_or_null(result.pod)},
+                         {"container", text_or_null(result.container)}});
+    }
+    return {{"jobs", std::move(items)}, {"exitCode", outcome.exit_code}};
+}
 
 void run_wait(const WaitOptions& options, Context& context) {
     check_selection({options.names, options.definition, options.selector}, "wait");
@@ -53,8 +83,18 @@ void run_wait(const WaitOptions& options, Context& context) {
     AwaitOptions await;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
-    await.print_results = true;
-    throw_if_failed(await_jobs(*client, namespace_name, jobs, await, context));
+    await.print_results = options.output.empty();
+    const AwaitOutcome outcome = await_jobs(*client, namespace_name, jobs, await, context);
+    if (options.output == "name") {
+        for (const kube::JobSummary& job : outcome.jobs)
+            context.out << job_ref(job.name) << '\n';
+    } else if (options.output == "json") {
+        context.out << project::to_json_text(wait_document(outcome, namespace_name));
+    } else if (options.output == "yaml") {
+        context.out << project::to_yaml(wait_document(outcome, namespace_name));
+    }
+    context.out.flush();
+    throw_if_failed(outcome);
 }
 
 } // namespace
@@ -70,6 +110,8 @@ void setup_wait(CLI::App& command, Context& context) {
     command
         .add_option("--timeout", options->timeout, "Give up after this long (e.g. 10m); default: no limit")
         ->type_name("DURATION");
+    command.add_option("-o,--output", options->output, "Output format: json, yaml or name (default: lines)")
+        ->check(CLI::IsMember({"json", "yaml", "name"}));
     command.callback([options, &context] { run_wait(*options, context); });
 }
 

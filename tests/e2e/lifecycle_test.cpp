@@ -2,6 +2,7 @@
 // with pods steered through the simulated node's kq.test/* annotations (tests/cluster/README.md).
 
 #include "e2e_helpers.hpp"
+#include "job_fixtures.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -46,6 +47,8 @@ jobs:
     annotations: {kq.test/log: "a\nb\nc", kq.test/log-interval: "300ms", kq.test/run-seconds: "2"}
   late:
     annotations: {kq.test/pending-seconds: "3", kq.test/log: "after pending", kq.test/run-seconds: "1"}
+  long:
+    annotations: {kq.test/run-seconds: "600"}
 )";
 
 std::string kubectl() {
@@ -85,15 +88,6 @@ struct Scene {
         return nlohmann::json::parse(run.out)["items"];
     }
 };
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        lines.push_back(line);
-    return lines;
-}
 
 // "job.batch/NAME created" -> NAME
 std::string created_name(const std::string& line) {
@@ -362,6 +356,242 @@ TEST_SUITE("lifecycle") {
         const nlohmann::json jobs = scene.kubectl_jobs();
         REQUIRE(jobs.size() == 1);
         CHECK_FALSE(jobs[0]["status"].contains("completionTime"));
+    }
+
+} // TEST_SUITE
+
+namespace {
+
+// Parses a document with python3's own parsers (json, PyYAML) and prints what it holds: "KIND N" for a
+// List of N items, "OBJECT KIND" for one object (KIND None without one); fails on anything that is not exactly one document.
+std::string parse_with_python(const std::string& text, const std::string& format) {
+    TempDir dir;
+    const std::string file = dir.file("document");
+    write_file(file, text);
+    const std::string program =
+        format == "json" ? "import json,sys\nd=json.load(open(sys.argv[1]))\n"
+                         : "import yaml,sys\ndocs=list(yaml.safe_load_all(open(sys.argv[1])))\n"
+                           "assert len(docs)==1, len(docs)\nd=docs[0]\n";
+    const Run run = run_program(
+        {"python3", "-c",
+         program + "print(d['kind'], len(d['items'])) if d.get('kind')=='List' else print('OBJECT', d.get('kind'))",
+         file});
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    return run.out;
+}
+
+// What kubectl makes of a document: the names `kubectl create --dry-run=client -o name -f` prints.
+std::vector<std::string> kubectl_reads(const std::string& text) {
+    TempDir dir;
+    const std::string file = dir.file("document");
+    write_file(file, text);
+    const Run run = run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "create", "--dry-run=client",
+                                 "-o", "name", "-f", file});
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    return lines_of(run.out);
+}
+
+} // namespace
+
+TEST_SUITE("lifecycle") {
+
+    TEST_CASE("several Jobs in -o json or yaml are one List, with and without --dry-run") {
+        Scene scene;
+        TempDir dir;
+        const std::string params = dir.file("params.jsonl");
+        write_file(params, "{\"v\": \"a\"}\n{\"v\": \"b\"}\n");
+        for (const std::string format : {"json", "yaml"}) {
+            CAPTURE(format);
+            const Run client = scene.kq({"submit", "ok", "--count", "3", "--dry-run=client", "-o", format});
+            REQUIRE(client.status == 0);
+            CHECK(parse_with_python(client.out, format) == "List 3\n");
+            CHECK(kubectl_reads(client.out).size() == 3);
+
+            const Run server = scene.kq({"submit", "param", "--params-file", params, "--dry-run=server", "-o", format});
+            REQUIRE(server.status == 0);
+            CHECK(parse_with_python(server.out, format) == "List 2\n");
+
+            const Run created = scene.kq({"submit", "ok", "--count", "3", "-o", format});
+            REQUIRE(created.status == 0);
+            CHECK(parse_with_python(created.out, format) == "List 3\n");
+            CHECK(created.err.find("kq: submitted 3 of 3 Jobs") == 0);
+
+            // One Job is printed as itself, as before.
+            const Run one = scene.kq({"submit", "ok", "-o", format});
+            REQUIRE(one.status == 0);
+            CHECK(parse_with_python(one.out, format) == "OBJECT Job\n");
+        }
+        CHECK(scene.kubectl_jobs().size() == 8);
+        // The created List's items are the Jobs the server made, with their uids.
+        const Run created = scene.kq({"submit", "param", "--params-file", params, "-o", "json"});
+        REQUIRE(created.status == 0);
+        const nlohmann::json list = nlohmann::json::parse(created.out);
+        REQUIRE(list["items"].size() == 2);
+        for (const nlohmann::json& item : list["items"])
+            CHECK(item["metadata"]["uid"].is_string());
+        const Run names = scene.kq({"submit", "ok", "--count", "2", "--dry-run=client", "-o", "name"});
+        CHECK(names.out == "job.batch/ok-<generated>\njob.batch/ok-<generated>\n");
+    }
+
+    TEST_CASE("kq wait and kq delete print -o name, json and yaml") {
+        Scene scene;
+        const Run ok = scene.kq({"submit", "ok", "-o", "name"});
+        const Run failed = scene.kq({"submit", "fail", "-o", "name"});
+        REQUIRE(ok.status == 0);
+        REQUIRE(failed.status == 0);
+        const std::string ok_name = ok.out.substr(10, ok.out.size() - 11);
+        const std::string failed_name = failed.out.substr(10, failed.out.size() - 11);
+
+        const Run names = scene.kq({"wait", ok_name, failed_name, "-o", "name"});
+        CHECK(names.status == 3);
+        CHECK(names.out == fmt::format("job.batch/{}\njob.batch/{}\n", ok_name, failed_name));
+
+        const Run json = scene.kq({"wait", ok_name, failed_name, "-o", "json"});
+        CHECK(json.status == 3);
+        const nlohmann::json document = nlohmann::json::parse(json.out);
+        CHECK(document["exitCode"] == 3);
+        REQUIRE(document["jobs"].size() == 2);
+        CHECK(document["jobs"][0] == nlohmann::json{{"name", ok_name},
+                                                    {"namespace", scene.ns.name()},
+                                                    {"definition", "ok"},
+                                                    {"result", "complete"},
+                                                    {"exitCode", 0},
+                                                    {"reason", nullptr},
+                                                    {"message", nullptr},
+                                                    {"pod", nullptr},
+                                                    {"container", nullptr}});
+        const nlohmann::json& bad = document["jobs"][1];
+        CHECK(bad["result"] == "failed");
+        CHECK(bad["exitCode"] == 3);
+        CHECK(bad["reason"] == "BackoffLimitExceeded");
+        CHECK(bad["container"] == "fail");
+        CHECK(bad["pod"].get<std::string>().rfind(failed_name + "-", 0) == 0);
+        const Run yaml = scene.kq({"wait", ok_name, "-o", "yaml"});
+        CHECK(yaml.status == 0);
+        CHECK(yaml.out.find("result: complete\n") != std::string::npos);
+
+        const Run dry = scene.kq({"delete", ok_name, failed_name, "--dry-run", "-o", "json"});
+        CHECK(dry.status == 0);
+        CHECK(nlohmann::json::parse(dry.out) ==
+              nlohmann::json{{"deleted",
+                              {{{"name", ok_name}, {"namespace", scene.ns.name()}},
+                               {{"name", failed_name}, {"namespace", scene.ns.name()}}}},
+                             {"dryRun", "client"}});
+        const Run by_name = scene.kq({"delete", ok_name, "-o", "name"});
+        CHECK(by_name.status == 0);
+        CHECK(by_name.out == fmt::format("job.batch/{}\n", ok_name));
+        // A failed delete still prints the document of what was deleted, then exits 123.
+        const Run partly = scene.kq({"delete", failed_name, "no-such-job", "-o", "yaml"});
+        CHECK(partly.status == 123);
+        CHECK(parse_with_python(partly.out, "yaml") == "OBJECT None\n");
+        CHECK(partly.out.find(fmt::format("- name: {}\n", failed_name)) != std::string::npos);
+        CHECK(partly.out.find("dryRun: null\n") != std::string::npos);
+        CHECK(partly.err.find("\"no-such-job\" not found") != std::string::npos);
+        CHECK(scene.kubectl_jobs().empty());
+    }
+
+    TEST_CASE("--unique with --count or --params-file is a usage error") {
+        Scene scene;
+        const Run run = scene.kq({"submit", "ok", "--unique", "--count", "2"});
+        CHECK(run.status == 125);
+        CHECK(run.err == "kq: error: --unique: allows one active Job of the definition; it can't be used with "
+                         "--count\n");
+        CHECK(scene.kubectl_jobs().empty());
+    }
+
+} // TEST_SUITE
+
+TEST_SUITE("unique") {
+
+    TEST_CASE("8 racing kq submit --unique, 20 rounds: one Job runs each round, no loser's pod is made") {
+        Scene scene;
+        // Every pod of the definition that ever exists, from a watch started before the first round.
+        BackgroundProcess pods({kubectl(), "--kubeconfig", cluster_kubeconfig(), "-n", scene.ns.name(), "get",
+                                "pods", "-l", "kq.dev/definition=long", "--watch", "-o", "name"});
+        constexpr int k_rounds = 20;
+        constexpr int k_racers = 8;
+        std::vector<std::string> winners;
+        for (int round = 0; round < k_rounds; ++round) {
+            CAPTURE(round);
+            std::vector<Run> runs(k_racers);
+            std::vector<std::thread> racers;
+            for (int racer = 0; racer < k_racers; ++racer)
+                racers.emplace_back([&runs, &scene, racer] { runs[static_cast<size_t>(racer)] = scene.kq({"submit", "long", "--unique", "-o", "name"}); });
+            for (std::thread& racer : racers)
+                racer.join();
+            int won = 0;
+            int refused = 0;
+            for (const Run& run : runs) {
+                if (run.status == 0) {
+                    ++won;
+                    winners.push_back(run.out.substr(10, run.out.size() - 11));
+                } else if (run.status == 122) {
+                    ++refused;
+                    CHECK_MESSAGE(run.err.find("already has an active Job") != std::string::npos, run.err);
+                } else {
+                    FAIL_CHECK("unexpected exit ", run.status, ": ", run.err);
+                }
+            }
+            CHECK(won == 1);
+            CHECK(refused == k_racers - 1);
+            // Exactly one Job of the definition exists, running, not suspended: every loser's is gone.
+            const nlohmann::json jobs = scene.kubectl_jobs();
+            REQUIRE(jobs.size() == 1);
+            CHECK(jobs[0]["spec"]["suspend"] == false);
+            const bool still_claim = jobs[0]["metadata"].contains("annotations") &&
+                                     jobs[0]["metadata"]["annotations"].contains("kq.dev/unique-claim");
+            CHECK_FALSE(still_claim);
+            REQUIRE(won == 1);
+            CHECK(jobs[0]["metadata"]["name"] == winners.back());
+            // The next round starts with no active Job.
+            REQUIRE(scene.kq({"delete", winners.back()}).status == 0);
+            REQUIRE(eventually([&] { return scene.kubectl_jobs().empty(); }));
+        }
+        // Every pod ever made belongs to a winner.
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        const std::vector<std::string> seen = lines_of(pods.output());
+        CHECK_FALSE(seen.empty());
+        for (const std::string& pod : seen) {
+            const bool of_winner = std::any_of(winners.begin(), winners.end(), [&](const std::string& winner) {
+                return pod.rfind("pod/" + winner + "-", 0) == 0;
+            });
+            CHECK_MESSAGE(of_winner, pod);
+        }
+    }
+
+    TEST_CASE("an unsettled claim of another kq makes a submit stand back until it goes") {
+        Scene scene;
+        // A claim as another kq makes it, still unsettled: a second submit keeps trying while it is there
+        // and wins once it is gone. (That a claim over a minute old no longer counts is a unit test: the
+        // API server sets creation times, so a test can't back-date one.)
+        const Run dry = scene.kq({"submit", "long", "--dry-run=client", "-o", "json"});
+        REQUIRE(dry.status == 0);
+        nlohmann::json claim = nlohmann::json::parse(dry.out);
+        claim["metadata"]["name"] = "long-claim";
+        claim["spec"]["suspend"] = true;
+        claim["metadata"]["annotations"]["kq.dev/unique-claim"] = "pending";
+        TempDir dir;
+        write_file(dir.file("claim.json"), claim.dump());
+        REQUIRE(run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "-n", scene.ns.name(), "create",
+                             "-f", dir.file("claim.json")})
+                    .status == 0);
+        std::thread remover([&] {
+            std::this_thread::sleep_for(std::chrono::seconds(3));
+            run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "-n", scene.ns.name(), "delete", "job",
+                         "long-claim"});
+        });
+        const auto started = std::chrono::steady_clock::now();
+        const Run submitted = scene.kq({"submit", "long", "--unique", "-o", "name"});
+        const auto took = std::chrono::steady_clock::now() - started;
+        remover.join();
+        CHECK(submitted.status == 0);
+        CHECK(took >= std::chrono::seconds(2)); // it stood back while the claim was there
+        const nlohmann::json jobs = scene.kubectl_jobs();
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0]["metadata"]["name"] != "long-claim");
+        CHECK(jobs[0]["spec"]["suspend"] == false);
     }
 
 } // TEST_SUITE

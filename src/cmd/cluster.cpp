@@ -43,7 +43,13 @@ std::unique_ptr<kube::Client> connect(Context& context) {
 
 NamespaceChoice choose_namespace(const std::string& flag, const std::optional<std::string>& job,
                                  const std::optional<std::string>& project, const std::string& context) {
-    if (!flag.empty()) return {flag, "flag"};
+    if (!flag.empty()) {
+        // The same rule as for a context's namespace: refuse what would change the API path, and let the
+        // server answer for the rest, as kubectl does.
+        if (const std::string problem = kube::namespace_problem(flag); !problem.empty())
+            fail(ErrorKind::usage, "-n/--namespace: namespace \"{}\" can't be used: {}", flag, problem);
+        return {flag, "flag"};
+    }
     if (job && !job->empty()) return {*job, "job"};
     if (project && !project->empty()) return {*project, "project"};
     if (!context.empty()) return {context, "context"};

@@ -137,7 +137,9 @@ ApiError response_error(const HttpResponse& response, std::string_view method, s
     if (response.status == 401) {
         const std::string user = config.user.empty() ? "" : fmt::format(" of user \"{}\"", config.user);
         std::string hint = "have they expired?";
-        if (config.exec) {
+        if (!config.credentials_withheld.empty()) {
+            hint = "kq sends credentials only to an https server; use the cluster's https:// address";
+        } else if (config.exec) {
             hint = fmt::format(
                 "the token of exec plugin \"{}\" was refused even after running it again; run it by "
                 "hand and check what it prints",

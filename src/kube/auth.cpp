@@ -1,5 +1,6 @@
 #include "kube/auth.hpp"
 
+#include "kube/oidc.hpp"
 #include "kube/pem.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
@@ -287,6 +288,40 @@ Authenticator::Authenticator(const ClientConfig& config, AuthOptions options)
     if (!m_config.username.empty() || !m_config.password.empty()) {
         m_current.authorization = "Basic " + base64_encode(m_config.username + ":" + m_config.password);
     }
+    if (m_config.oidc && !m_config.oidc->id_token.empty()) {
+        m_oidc_expiry = jwt_expiry(m_config.oidc->id_token, fmt::format("user \"{}\"", m_config.user));
+    }
+}
+
+void Authenticator::use_oidc_token() {
+    OidcConfig& oidc = *m_config.oidc;
+    if (!oidc.id_token.empty() && m_options.now() + k_oidc_expiry_margin < m_oidc_expiry) {
+        const std::string header = "Bearer " + oidc.id_token;
+        if (m_current.authorization != header) {
+            m_current.authorization = header;
+            ++m_current.generation;
+        }
+        return;
+    }
+    if (oidc.refresh_token.empty()) {
+        fail(ErrorKind::cluster,
+             "user \"{}\": the oidc id-token has expired and no refresh-token is set to renew it; log in to the "
+             "identity provider again, or switch to an exec plugin such as kubelogin ('kubectl oidc-login "
+             "setup')",
+             m_config.user);
+    }
+    if (m_options.log) m_options.log(fmt::format("refreshing the oidc id-token of user \"{}\" at {}", m_config.user, oidc.issuer_url));
+    const OidcTokens tokens = refresh_oidc_tokens(oidc, m_config.user, ProxyEnvironment::from_process());
+    ++m_oidc_refreshes;
+    const auto expiry = jwt_expiry(tokens.id_token, fmt::format("user \"{}\"", m_config.user));
+    // As kubectl, the new tokens are kept only once they are written back: the identity provider may
+    // have retired the old refresh token.
+    persist_oidc_tokens(oidc.kubeconfig, m_config.user, tokens);
+    oidc.id_token = tokens.id_token;
+    oidc.refresh_token = tokens.refresh_token;
+    m_oidc_expiry = expiry;
+    m_current.authorization = "Bearer " + oidc.id_token;
+    ++m_current.generation;
 }
 
 bool Authenticator::reload_token_file(bool force) {
@@ -361,6 +396,8 @@ Credentials Authenticator::credentials() {
         if (!m_have_exec_credentials || (m_expiry && m_options.now() > *m_expiry)) run_plugin();
     } else if (!m_config.token_file.empty()) {
         reload_token_file(false);
+    } else if (m_config.oidc) {
+        use_oidc_token();
     }
     return m_current;
 }

@@ -54,11 +54,14 @@ struct AuthOptions {
     std::function<std::chrono::system_clock::time_point()> now = [] {
         return std::chrono::system_clock::now();
     };
+    std::function<void(const std::string&)> log; // -v lines (an oidc refresh); null for none
 };
 
 // Produces the credentials of a ClientConfig for each request: static token, basic auth or client
-// certificate; a tokenFile re-read whenever it changes (projected service-account tokens rotate); or
-// an exec plugin's output, cached until its expirationTimestamp and fetched again after a 401.
+// certificate; a tokenFile re-read whenever it changes (projected service-account tokens rotate); an
+// exec plugin's output, cached until its expirationTimestamp and fetched again after a 401; or an oidc
+// auth-provider's id-token while it is valid, refreshed through the issuer when it has expired and
+// written back to the kubeconfig that defined it.
 class Authenticator {
 public:
     explicit Authenticator(const ClientConfig& config, AuthOptions options = {});
@@ -74,8 +77,12 @@ public:
     // How many times the exec plugin has run.
     int exec_runs() const { return m_exec_runs; }
 
+    // How many times the oidc tokens were refreshed.
+    int oidc_refreshes() const { return m_oidc_refreshes; }
+
 private:
     void run_plugin();
+    void use_oidc_token();
     bool reload_token_file(bool force);
 
     ClientConfig m_config;
@@ -85,6 +92,8 @@ private:
     std::optional<std::chrono::system_clock::time_point> m_expiry;
     bool m_have_exec_credentials = false;
     int m_exec_runs = 0;
+    int m_oidc_refreshes = 0;
+    std::chrono::system_clock::time_point m_oidc_expiry{}; // of the id-token in m_config.oidc
     std::string m_file_token; // the token last read from token_file
     struct FileStamp {
         long long mtime_ns = -1;

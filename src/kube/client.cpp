@@ -88,6 +88,7 @@ TransportConfig transport_config(const ClientConfig& config, const ClientOptions
 AuthOptions auth_options(const ClientOptions& options) {
     AuthOptions auth = options.auth;
     auth.stdin_is_terminal = auth.stdin_is_terminal || options.stdin_is_terminal;
+    if (!auth.log && options.verbosity >= 1) auth.log = options.log;
     return auth;
 }
 
@@ -148,6 +149,11 @@ Client::Client(ClientConfig config, ClientOptions options)
         m_options.warn(fmt::format("TLS certificate verification is disabled for cluster \"{}\" "
                                    "(insecure-skip-tls-verify); the connection can be intercepted",
                                    m_config.cluster));
+    }
+    if (!m_config.credentials_withheld.empty() && m_options.verbosity >= 1 && m_options.log) {
+        m_options.log(fmt::format("not sending the credentials of user \"{}\": {}; kq, as kubectl, sends "
+                                  "credentials only over TLS (https)",
+                                  m_config.user, m_config.credentials_withheld));
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "kube/pem.hpp"
 #include "kube/url.hpp"
+#include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
@@ -60,15 +61,6 @@ std::string names_of(const auto& entries) {
     return fmt::format("{}", fmt::join(names, ", "));
 }
 
-// A DNS-1123 label, which a namespace must be.
-bool is_dns_label(const std::string& text) {
-    if (text.empty() || text.size() > 63) return false;
-    for (char c : text) {
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-    }
-    return text.front() != '-' && text.back() != '-';
-}
-
 std::string auth_provider_advice(const std::string& name) {
     if (name == "gcp") {
         return "install gke-gcloud-auth-plugin and run 'gcloud container clusters get-credentials' to switch "
@@ -78,13 +70,11 @@ std::string auth_provider_advice(const std::string& name) {
     if (name == "azure") {
         return "install kubelogin and run 'kubelogin convert-kubeconfig' to switch to its exec plugin";
     }
-    if (name == "oidc") {
-        return "use an exec plugin instead, such as kubelogin ('kubectl oidc-login setup')";
-    }
     return "configure an exec credential plugin (users[].user.exec) instead";
 }
 
-void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has_client_certificate,
+// Resolves the cluster entry into `config`; returns true when the server is https.
+bool resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has_client_certificate,
                      const ProxyEnvironment& proxy) {
     const std::string entry = fmt::format("cluster \"{}\"", cluster.name);
     config.cluster = cluster.name;
@@ -111,7 +101,9 @@ void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has
                                 "entry (token, client certificate, exec plugin) instead",
                                 url->redacted()));
     }
-    config.server = server;
+    // Only scheme, host, port and path name the server, as kubectl keeps them: a query or fragment would
+    // end up around every request's path.
+    config.server = server.substr(0, server.find_first_of("?#"));
     while (config.server.ends_with('/'))
         config.server.pop_back();
 
@@ -170,6 +162,7 @@ void resolve_cluster(const ClusterEntry& cluster, ClientConfig& config, bool has
         if (!config.proxy_url.empty())
             config.proxy_origin = url->scheme == "https" ? "HTTPS_PROXY" : "HTTP_PROXY";
     }
+    return url->scheme == "https";
 }
 
 // Reads a certificate or key from its file or data field into `out`.
@@ -190,13 +183,94 @@ void read_pem_field(const UserEntry& user, const std::string& entry, const std::
     out = std::move(*text);
 }
 
+// Whether a user entry holds anything that identifies the user (impersonation does not).
+bool has_credentials(const UserEntry& user) {
+    return !user.client_certificate.empty() || user.client_certificate_data || !user.client_key.empty() ||
+           user.client_key_data || !user.token.empty() || !user.token_file.empty() || !user.username.empty() ||
+           !user.password.empty() || user.exec || user.auth_provider;
+}
+
+void resolve_impersonation(const UserEntry& user, ClientConfig& config) {
+    if (user.impersonate.empty() && (!user.impersonate_uid.empty() || !user.impersonate_groups.empty() ||
+                                     !user.impersonate_extra.empty())) {
+        entry_error(user.location, fmt::format("user \"{}\"", user.name),
+                    "as-uid, as-groups or as-user-extra is set without as");
+    }
+    config.impersonate = {user.impersonate, user.impersonate_uid, user.impersonate_groups,
+                          user.impersonate_extra};
+}
+
+// Reads the oidc auth-provider's settings, as kubectl's oidc plugin requires them.
+void resolve_oidc(const UserEntry& user, const std::string& entry, ClientConfig& config) {
+    const AuthProviderConfig& provider = *user.auth_provider;
+    const auto value = [&](const std::string& key) {
+        const auto found = provider.config.find(key);
+        return found == provider.config.end() ? std::string() : found->second;
+    };
+    const auto at = [&](const std::string& key) {
+        const auto found = provider.config_locations.find(key);
+        return found == provider.config_locations.end() ? user.at("auth-provider") : found->second;
+    };
+    OidcConfig oidc;
+    oidc.issuer_url = value("idp-issuer-url");
+    oidc.client_id = value("client-id");
+    oidc.client_secret = value("client-secret");
+    oidc.id_token = value("id-token");
+    oidc.refresh_token = value("refresh-token");
+    oidc.kubeconfig = user.location.file;
+    if (oidc.issuer_url.empty()) entry_error(at(""), entry, "auth-provider oidc: idp-issuer-url is not set");
+    if (oidc.client_id.empty()) entry_error(at(""), entry, "auth-provider oidc: client-id is not set");
+    const std::string ca_file = value("idp-certificate-authority");
+    const std::string ca_data = value("idp-certificate-authority-data");
+    if (!ca_file.empty() && !ca_data.empty()) {
+        entry_error(at("idp-certificate-authority"), entry,
+                    "auth-provider oidc: both idp-certificate-authority and idp-certificate-authority-data "
+                    "are set; keep one");
+    }
+    if (!ca_file.empty()) {
+        // kubectl reads this path as written, relative to the working folder, not to the kubeconfig.
+        std::string error;
+        std::optional<std::string> pem = read_file(ca_file, error);
+        if (!pem) {
+            entry_error(at("idp-certificate-authority"), entry,
+                        fmt::format("auth-provider oidc: idp-certificate-authority \"{}\": cannot read: {}",
+                                    ca_file, error));
+        }
+        oidc.ca_pem = std::move(*pem);
+        oidc.ca_origin = fmt::format("idp-certificate-authority \"{}\" of user \"{}\"", ca_file, user.name);
+    } else if (!ca_data.empty()) {
+        std::optional<std::string> pem = base64_decode(ca_data);
+        if (!pem) {
+            entry_error(at("idp-certificate-authority-data"), entry,
+                        "auth-provider oidc: idp-certificate-authority-data: not valid base64");
+        }
+        oidc.ca_pem = std::move(*pem);
+        oidc.ca_origin = fmt::format("idp-certificate-authority-data of user \"{}\"", user.name);
+    }
+    if (!oidc.ca_pem.empty() && count_pem_certificates(oidc.ca_pem) == 0) {
+        entry_error(at(ca_file.empty() ? "idp-certificate-authority-data" : "idp-certificate-authority"), entry,
+                    "auth-provider oidc: the identity provider's certificate authority holds no PEM certificate");
+    }
+    if (oidc.id_token.empty() && oidc.refresh_token.empty()) {
+        entry_error(at(""), entry,
+                    "auth-provider oidc: neither id-token nor refresh-token is set; log in to the identity "
+                    "provider first");
+    }
+    config.oidc = std::move(oidc);
+}
+
 void resolve_user(const UserEntry& user, ClientConfig& config) {
     const std::string entry = fmt::format("user \"{}\"", user.name);
-    config.user = user.name;
-    if (user.auth_provider) {
+    if (user.auth_provider && user.auth_provider->name != "oidc") {
         entry_error(user.at("auth-provider"), entry,
-                    fmt::format("the \"{}\" auth-provider is no longer supported by kubectl or kq; {}",
-                                *user.auth_provider, auth_provider_advice(*user.auth_provider)));
+                    fmt::format("the \"{}\" auth-provider is {}; {}", user.auth_provider->name,
+                                user.auth_provider->name == "gcp" || user.auth_provider->name == "azure"
+                                    ? "no longer supported by kubectl or kq"
+                                    : "not one kubectl or kq supports",
+                                auth_provider_advice(user.auth_provider->name)));
+    }
+    if (user.auth_provider && user.exec) {
+        entry_error(user.at("exec"), entry, "both exec and auth-provider are set; keep one");
     }
 
     const bool has_certificate = !user.client_certificate.empty() || user.client_certificate_data.has_value();
@@ -272,12 +346,12 @@ void resolve_user(const UserEntry& user, ClientConfig& config) {
         if (!other) config.exec = exec;
     }
 
-    if (user.impersonate.empty() && (!user.impersonate_uid.empty() || !user.impersonate_groups.empty() ||
-                                     !user.impersonate_extra.empty())) {
-        entry_error(user.location, entry, "as-uid, as-groups or as-user-extra is set without as");
+    // A static token or basic auth sets the Authorization header first; kubectl's oidc plugin then adds
+    // nothing.
+    if (user.auth_provider && user.token.empty() && user.token_file.empty() && user.username.empty() &&
+        user.password.empty()) {
+        resolve_oidc(user, entry, config);
     }
-    config.impersonate = {user.impersonate, user.impersonate_uid, user.impersonate_groups,
-                          user.impersonate_extra};
 }
 
 } // namespace
@@ -299,6 +373,16 @@ ConfigSelection ConfigSelection::from_process(const std::string& kubeconfig_flag
     selection.proxy = ProxyEnvironment::from_process();
     selection.in_cluster = InClusterEnvironment::from_process();
     return selection;
+}
+
+std::string namespace_problem(const std::string& name) {
+    if (name == "." || name == "..") return fmt::format("\"{}\" names no namespace in a path", name);
+    for (const char c : name) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '/' || c == '%' || c == '?' || c == '#') return fmt::format("it contains \"{}\"", c);
+        if (byte <= 0x20 || byte >= 0x7f) return "it contains a space, control or non-ASCII character";
+    }
+    return "";
 }
 
 ClientConfig resolve_client_config(const Kubeconfig& kubeconfig, const std::string& context,
@@ -343,15 +427,26 @@ ClientConfig resolve_client_config(const Kubeconfig& kubeconfig, const std::stri
         }
         user = &found_user->second;
     }
-    if (!entry.namespace_name.empty() && !is_dns_label(entry.namespace_name)) {
+    if (const std::string problem = namespace_problem(entry.namespace_name); !problem.empty()) {
         entry_error(entry.at("namespace"), what,
-                    fmt::format("namespace \"{}\" is not a valid namespace name (a DNS-1123 label)",
-                                entry.namespace_name));
+                    fmt::format("namespace \"{}\" can't be used: {}", entry.namespace_name, problem));
     }
     config.namespace_name = entry.namespace_name;
 
-    if (user != nullptr) resolve_user(*user, config);
-    resolve_cluster(cluster->second, config, !config.client_certificate_pem.empty(), proxy);
+    const bool has_certificate =
+        user != nullptr && (!user->client_certificate.empty() || user->client_certificate_data.has_value());
+    const bool tls = resolve_cluster(cluster->second, config, has_certificate, proxy);
+    if (user != nullptr) {
+        config.user = user->name;
+        // kubectl reads a user's credentials only for a TLS connection; over plain http they would travel
+        // in clear text. Impersonation is no secret and is sent, as kubectl sends it.
+        if (tls) {
+            resolve_user(*user, config);
+        } else if (has_credentials(*user)) {
+            config.credentials_withheld = fmt::format("the server {} is not https", config.server);
+        }
+        resolve_impersonation(*user, config);
+    }
     return config;
 }
 
@@ -380,35 +475,62 @@ std::optional<ClientConfig> in_cluster_config(const InClusterEnvironment& enviro
         config.ca_pem = std::move(*ca);
         config.ca_origin = fmt::format("the service account's \"{}\"", ca_file);
     }
-    config.namespace_name = environment.pod_namespace;
-    if (config.namespace_name.empty()) {
-        const std::string namespace_file = (fs::path(environment.serviceaccount_dir) / "namespace").string();
-        if (std::optional<std::string> text = read_file(namespace_file, error)) {
-            const size_t end = text->find_last_not_of(" \t\r\n");
-            config.namespace_name = end == std::string::npos ? "" : text->substr(0, end + 1);
-        }
-    }
+    config.namespace_name = in_cluster_namespace(environment);
     return config;
 }
 
+bool in_cluster_possible(const InClusterEnvironment& environment) {
+    if (environment.service_host.empty() || environment.service_port.empty()) return false;
+    std::error_code error;
+    const auto status = std::filesystem::status(std::filesystem::path(environment.serviceaccount_dir) / "token", error);
+    return !error && std::filesystem::exists(status) && !std::filesystem::is_directory(status);
+}
+
+std::string in_cluster_namespace(const InClusterEnvironment& environment) {
+    if (!environment.pod_namespace.empty()) return environment.pod_namespace;
+    const std::string path = (std::filesystem::path(environment.serviceaccount_dir) / "namespace").string();
+    std::string error;
+    std::optional<std::string> text = read_file(path, error);
+    if (!text) return "";
+    const size_t start = text->find_first_not_of(" \t\r\n");
+    if (start == std::string::npos) return "";
+    return text->substr(start, text->find_last_not_of(" \t\r\n") - start + 1);
+}
+
 ClientConfig load_client_config(const ConfigSelection& selection) {
-    std::optional<Kubeconfig> kubeconfig = load_kubeconfig(selection.search);
+    KubeconfigLookup lookup = find_kubeconfig(selection.search);
+    const std::optional<Kubeconfig>& kubeconfig = lookup.kubeconfig;
+    const bool pod = in_cluster_possible(selection.in_cluster);
     const bool empty = !kubeconfig || (kubeconfig->contexts.empty() && kubeconfig->clusters.empty() &&
                                        kubeconfig->users.empty() && kubeconfig->current_context.empty());
-    if (empty && selection.context.empty()) {
+    if (empty && selection.context.empty() && (lookup.missing_env_files.empty() || pod)) {
         if (std::optional<ClientConfig> config = in_cluster_config(selection.in_cluster)) return *config;
+    }
+    if (!lookup.missing_env_files.empty()) {
+        fail(ErrorKind::cluster, "KUBECONFIG: none of its files exists: {}",
+             fmt::join(lookup.missing_env_files, ", "));
     }
     if (!kubeconfig) {
         fail(ErrorKind::cluster,
              "no kubeconfig found and not running in a pod: pass --kubeconfig, set KUBECONFIG or create "
              "~/.kube/config");
     }
-    return resolve_client_config(*kubeconfig, selection.context, selection.proxy);
+    // kubectl reads a kubeconfig that names no context as an empty one, and so uses the pod's account.
+    if (pod && selection.context.empty() && kubeconfig->current_context.empty()) {
+        if (std::optional<ClientConfig> config = in_cluster_config(selection.in_cluster)) return *config;
+    }
+    ClientConfig config = resolve_client_config(*kubeconfig, selection.context, selection.proxy);
+    // In a pod, a context that sets no namespace takes the pod's, as kubectl's does.
+    if (pod && config.namespace_name.empty()) config.namespace_name = in_cluster_namespace(selection.in_cluster);
+    return config;
 }
 
 std::string auth_method(const ClientConfig& config) {
     std::string method;
-    if (config.exec) {
+    if (!config.credentials_withheld.empty()) {
+        method = fmt::format("none (the credentials of user \"{}\" are withheld: {})", config.user,
+                             config.credentials_withheld);
+    } else if (config.exec) {
         method =
             fmt::format("exec plugin {}", std::filesystem::path(config.exec->command).filename().string());
     } else if (!config.client_certificate_pem.empty()) {
@@ -422,6 +544,8 @@ std::string auth_method(const ClientConfig& config) {
         method = "token";
     } else if (!config.username.empty() || !config.password.empty()) {
         method = "basic auth";
+    } else if (config.oidc) {
+        method = "oidc auth-provider";
     } else {
         method = "none";
     }

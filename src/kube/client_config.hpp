@@ -43,6 +43,19 @@ struct Impersonation {
     std::map<std::string, std::vector<std::string>> extra;
 };
 
+// A user's `oidc` auth-provider, as kubectl reads it: the id-token, sent while its `exp` claim lies ahead,
+// and what refreshes it through the issuer's token endpoint.
+struct OidcConfig {
+    std::string issuer_url;    // idp-issuer-url
+    std::string client_id;     // client-id
+    std::string client_secret; // client-secret
+    std::string id_token;      // id-token
+    std::string refresh_token; // refresh-token
+    std::string ca_pem;        // idp-certificate-authority(-data); empty for the system's roots
+    std::string ca_origin;     // where ca_pem came from, for messages
+    std::string kubeconfig;    // the file that defined the user, where refreshed tokens are written
+};
+
 // How to reach and authenticate to one cluster: a context resolved to plain values. Holds secrets;
 // never print it whole (auth_method() and the names are safe).
 struct ClientConfig {
@@ -71,8 +84,17 @@ struct ClientConfig {
     std::string password;
     std::optional<ExecConfig> exec;     // only when no token, basic auth or certificate is set, as kubectl
     nlohmann::json exec_cluster_config; // the cluster's exec extension, for provideClusterInfo
-    Impersonation impersonate;
+    std::optional<OidcConfig> oidc;     // the oidc auth-provider
+    Impersonation impersonate;          // sent even to a plain-http server, as kubectl does: no secret
+    // Why the user's credentials are not sent, for messages and -v: set when the server is not https,
+    // since kubectl attaches credentials only to a TLS connection. Empty when they are sent.
+    std::string credentials_withheld;
 };
+
+// Why `name` can't be used as a namespace in an API path (e.g. `it contains "/"`), or empty when it can. kq
+// refuses only what would change the request's path, as kubectl does, and lets the server answer the
+// rest; the same rule applies to -n/--namespace and to a context's namespace.
+std::string namespace_problem(const std::string& name);
 
 // Resolves a context (empty for current-context) of a loaded kubeconfig; throws kq::Error (cluster)
 // naming the file, line and entry at fault when the context can't be used.
@@ -82,8 +104,17 @@ ClientConfig resolve_client_config(const Kubeconfig& kubeconfig, const std::stri
 // The in-cluster configuration of a pod's service account; nullopt when the variables are unset.
 std::optional<ClientConfig> in_cluster_config(const InClusterEnvironment& environment);
 
-// Loads the kubeconfig and resolves the context, or falls back to the in-cluster configuration when no
-// kubeconfig exists, as kubectl does.
+// True in a pod, as kubectl decides it: the service host and port are set and the token is a file.
+bool in_cluster_possible(const InClusterEnvironment& environment);
+
+// The namespace of a pod: $POD_NAMESPACE, else the service account's namespace file; empty when neither
+// gives one.
+std::string in_cluster_namespace(const InClusterEnvironment& environment);
+
+// Loads the kubeconfig and resolves the context, as kubectl does. In a pod it falls back to the
+// in-cluster configuration when the kubeconfig is empty or missing (including a KUBECONFIG whose files
+// all are missing) or sets no current-context and --context is not given, and a context without a
+// namespace takes the pod's.
 ClientConfig load_client_config(const ConfigSelection& selection);
 
 // How requests authenticate, for `kq context` and messages: "client certificate", "token",

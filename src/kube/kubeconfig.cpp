@@ -375,11 +375,23 @@ private:
         return values;
     }
 
-    std::optional<std::string> auth_provider(const YAML::Node& node) const {
+    std::optional<AuthProviderConfig> auth_provider(const YAML::Node& node) const {
         if (!node || node.IsNull()) return std::nullopt;
         if (!node.IsMap())
             config_error(where(node), fmt::format("{}auth-provider: expected a map", prefix()));
-        return scalar(node["name"], "auth-provider: name");
+        AuthProviderConfig provider;
+        provider.name = scalar(node["name"], "auth-provider: name");
+        const YAML::Node config = node["config"];
+        if (config && !config.IsNull()) {
+            if (!config.IsMap())
+                config_error(where(config), fmt::format("{}auth-provider: config: expected a map", prefix()));
+            for (const auto& item : config) {
+                const std::string key = item.first.Scalar();
+                provider.config[key] = scalar(item.second, "auth-provider: config: " + key);
+                provider.config_locations[key] = where(item.second);
+            }
+        }
+        return provider;
     }
 
     std::optional<ExecConfig> exec(const YAML::Node& node) const {
@@ -496,13 +508,22 @@ Kubeconfig merge_kubeconfigs(const std::vector<Kubeconfig>& files) {
 }
 
 std::optional<Kubeconfig> load_kubeconfig(const KubeconfigSearch& search) {
+    KubeconfigLookup lookup = find_kubeconfig(search);
+    if (!lookup.missing_env_files.empty()) {
+        fail(ErrorKind::cluster, "KUBECONFIG: none of its files exists: {}",
+             fmt::join(lookup.missing_env_files, ", "));
+    }
+    return std::move(lookup.kubeconfig);
+}
+
+KubeconfigLookup find_kubeconfig(const KubeconfigSearch& search) {
     namespace fs = std::filesystem;
     if (!search.explicit_path.empty()) {
         std::error_code error;
         if (!fs::exists(search.explicit_path, error)) {
             fail(ErrorKind::cluster, "--kubeconfig: \"{}\" does not exist", search.explicit_path);
         }
-        return load_kubeconfig_file(search.explicit_path);
+        return {load_kubeconfig_file(search.explicit_path), {}};
     }
 
     if (search.kubeconfig_env && !search.kubeconfig_env->empty()) {
@@ -523,18 +544,17 @@ std::optional<Kubeconfig> load_kubeconfig(const KubeconfigSearch& search) {
             if (!fs::exists(path, error)) continue;
             loaded.push_back(load_kubeconfig_file(path));
         }
-        if (loaded.empty() && !paths.empty()) {
-            fail(ErrorKind::cluster, "KUBECONFIG: none of its files exists: {}", fmt::join(paths, ", "));
-        }
-        if (!loaded.empty()) return merge_kubeconfigs(loaded);
+        // kubectl reads no other file then, not even ~/.kube/config.
+        if (loaded.empty() && !paths.empty()) return {std::nullopt, paths};
+        if (!loaded.empty()) return {merge_kubeconfigs(loaded), {}};
     }
 
     if (!search.home.empty()) {
         const std::string path = (fs::path(search.home) / ".kube" / "config").string();
         std::error_code error;
-        if (fs::exists(path, error)) return load_kubeconfig_file(path);
+        if (fs::exists(path, error)) return {load_kubeconfig_file(path), {}};
     }
-    return std::nullopt;
+    return {};
 }
 
 } // namespace kq::kube

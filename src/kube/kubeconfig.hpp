@@ -57,6 +57,13 @@ struct ClusterEntry {
     Location at(std::string_view field) const;
 };
 
+// A user's legacy `auth-provider` section: its name and its config map of strings.
+struct AuthProviderConfig {
+    std::string name;
+    std::map<std::string, std::string> config;
+    std::map<std::string, Location> config_locations; // where each config value was written
+};
+
 // One entry of `users` (kubectl's AuthInfo), with where each of its fields was written.
 struct UserEntry {
     std::string name;
@@ -72,7 +79,7 @@ struct UserEntry {
     std::string impersonate_uid;
     std::vector<std::string> impersonate_groups;
     std::map<std::string, std::vector<std::string>> impersonate_extra;
-    std::optional<std::string> auth_provider; // the legacy auth-provider's name, if one is configured
+    std::optional<AuthProviderConfig> auth_provider; // the legacy auth-provider, if one is configured
     std::optional<ExecConfig> exec;
     Location location;
     std::map<std::string, Location> field_locations;
@@ -131,6 +138,17 @@ struct KubeconfigSearch {
     std::optional<std::string> kubeconfig_env; // $KUBECONFIG, when set
     std::string home;                          // $HOME
 };
+
+// What the search for kubeconfig files found: the merged kubeconfig, or none; when $KUBECONFIG named
+// files and none of them exists, those files (kubectl then falls back to the in-cluster configuration).
+struct KubeconfigLookup {
+    std::optional<Kubeconfig> kubeconfig;
+    std::vector<std::string> missing_env_files;
+};
+
+// Finds and loads the kubeconfig as load_kubeconfig does, but reports a KUBECONFIG whose files are all
+// missing instead of throwing.
+KubeconfigLookup find_kubeconfig(const KubeconfigSearch& search);
 
 // Loads the kubeconfig kubectl would: --kubeconfig (which must exist), else every existing file of
 // $KUBECONFIG merged (missing ones skipped, an error when none exists), else ~/.kube/config; nullopt

@@ -1,10 +1,13 @@
+#include "fake_api_server.hpp"
 #include "kube/auth.hpp"
+#include "kube/oidc.hpp"
 #include "test_helpers.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -362,4 +365,213 @@ TEST_CASE("expirationTimestamp is read as RFC 3339, with fractions and offsets")
           "plugin printed an expirationTimestamp \"2030-01-01 00:00:00\" that is not RFC 3339");
     CHECK(error_of([&] { expiry("2030-13-01T00:00:00Z"); }) ==
           "plugin printed an expirationTimestamp \"2030-13-01T00:00:00Z\" that is not RFC 3339");
+}
+
+namespace {
+
+// An unsigned JWT whose payload is `claims`, as an identity provider's id-token is laid out.
+std::string jwt(const nlohmann::json& claims) {
+    std::string payload = kq::base64_encode(claims.dump());
+    for (char& c : payload) {
+        if (c == '+') c = '-';
+        if (c == '/') c = '_';
+    }
+    while (payload.ends_with('='))
+        payload.pop_back();
+    return "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2lnbmF0dXJl";
+}
+
+const auto k_now = std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
+
+kube::AuthOptions at_now() {
+    kube::AuthOptions options;
+    options.now = [] { return k_now; };
+    return options;
+}
+
+kube::ClientConfig oidc_config(const std::string& id_token, const std::string& refresh_token) {
+    kube::ClientConfig config;
+    config.user = "oidc-user";
+    config.server = "https://k8s.test:6443";
+    config.oidc = kube::OidcConfig{};
+    config.oidc->issuer_url = "https://idp.test";
+    config.oidc->client_id = "kq";
+    config.oidc->id_token = id_token;
+    config.oidc->refresh_token = refresh_token;
+    return config;
+}
+
+} // namespace
+
+TEST_CASE("an oidc id-token is sent while its exp claim lies more than 10 seconds ahead") {
+    const std::string valid = jwt({{"iss", "https://idp.test"}, {"exp", 1'900'000'011}});
+    kube::Authenticator authenticator(oidc_config(valid, ""), at_now());
+    CHECK(authenticator.credentials().authorization == "Bearer " + valid);
+    CHECK(authenticator.oidc_refreshes() == 0);
+
+    // Expiring within the margin, or without exp at all, it counts as expired, as kubectl counts it.
+    for (const nlohmann::json& claims : {nlohmann::json{{"exp", 1'900'000'010}}, nlohmann::json{{"sub", "x"}}}) {
+        kube::Authenticator expired(oidc_config(jwt(claims), ""), at_now());
+        CHECK(error_of([&] { expired.credentials(); }) ==
+              "user \"oidc-user\": the oidc id-token has expired and no refresh-token is set to renew it; log in "
+              "to the identity provider again, or switch to an exec plugin such as kubelogin ('kubectl "
+              "oidc-login setup')");
+    }
+    CHECK(error_of([] { kube::Authenticator(oidc_config("not-a-jwt", ""), at_now()); }) ==
+          "user \"oidc-user\": the oidc id-token is not a JWT (three dot-separated parts)");
+    CHECK(error_of([] { kube::Authenticator(oidc_config("a.%%%.c", ""), at_now()); }) ==
+          "user \"oidc-user\": the oidc id-token's payload is not base64url");
+}
+
+TEST_CASE("kubeconfig oidc tokens are rewritten in place, the rest of the file kept as written") {
+    const kube::OidcTokens tokens{"new.id.token", "new-refresh"};
+    const std::string block = "# my clusters\n"
+                              "users:\n"
+                              "- name: other\n"
+                              "  user: {token: x}   # keep\n"
+                              "- name: me\n"
+                              "  user:\n"
+                              "    auth-provider:\n"
+                              "      name: oidc\n"
+                              "      config:\n"
+                              "        client-id: kq   # the app\n"
+                              "        id-token: \"old.id.token\"\n"
+                              "        refresh-token: old-refresh # rotated\n";
+    CHECK(kube::rewrite_oidc_tokens(block, "cfg", "me", tokens) ==
+          "# my clusters\n"
+          "users:\n"
+          "- name: other\n"
+          "  user: {token: x}   # keep\n"
+          "- name: me\n"
+          "  user:\n"
+          "    auth-provider:\n"
+          "      name: oidc\n"
+          "      config:\n"
+          "        client-id: kq   # the app\n"
+          "        id-token: \"new.id.token\"\n"
+          "        refresh-token: new-refresh # rotated\n");
+
+    // A config without an id-token gets one, indented as its first key.
+    const std::string without = "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
+                                "        refresh-token: 'old'\n        client-id: kq\n";
+    CHECK(kube::rewrite_oidc_tokens(without, "cfg", "me", tokens) ==
+          "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
+          "        id-token: new.id.token\n        refresh-token: 'new-refresh'\n        client-id: kq\n");
+
+    const std::string flow = "users:\n- name: me\n  user:\n    auth-provider: {name: oidc, config: {client-id: kq, "
+                             "refresh-token: old}}\n";
+    CHECK(kube::rewrite_oidc_tokens(flow, "cfg", "me", tokens) ==
+          "users:\n- name: me\n  user:\n    auth-provider: {name: oidc, config: {id-token: new.id.token, "
+          "client-id: kq, refresh-token: new-refresh}}\n");
+
+    // A value kq can't rewrite exactly is refused rather than guessed at.
+    const std::string folded = "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
+                               "        refresh-token: >\n          old\n";
+    CHECK(error_of([&] { kube::rewrite_oidc_tokens(folded, "cfg", "me", tokens); }) ==
+          "cfg: can't write the refreshed oidc tokens of user \"me\": its refresh-token is written in a form kq "
+          "does not rewrite");
+    CHECK(error_of([&] { kube::rewrite_oidc_tokens("users: []\n", "cfg", "me", tokens); }) ==
+          "cfg: can't write the refreshed oidc tokens of user \"me\": it no longer defines the user's "
+          "auth-provider config");
+}
+
+TEST_CASE("an expired oidc id-token is refreshed at the issuer's token endpoint and written back") {
+    using kq::testing::FakeApiServer;
+    using kq::testing::FakeRequest;
+    using kq::testing::FakeResponse;
+    const std::string fresh = jwt({{"exp", 1'900'003'600}});
+    std::string issuer;
+    FakeApiServer idp([&](const FakeRequest& request, int) {
+        FakeResponse response;
+        if (request.path() == "/realm/.well-known/openid-configuration") {
+            response.body = nlohmann::json{{"issuer", issuer}, {"token_endpoint", issuer + "/token"}}.dump();
+        } else if (request.path() == "/realm/token") {
+            response.body = nlohmann::json{{"access_token", "at"}, {"token_type", "Bearer"}, {"id_token", fresh},
+                                           {"refresh_token", "r2"}}
+                                .dump();
+        } else {
+            response.status = 404;
+        }
+        return response;
+    });
+    issuer = idp.url() + "/realm";
+    Scratch scratch;
+    const std::string expired = jwt({{"exp", 1'899'999'000}});
+    const std::string path = scratch.write("config", "# comment kept\n"
+                                                     "users:\n"
+                                                     "- name: oidc-user\n"
+                                                     "  user:\n"
+                                                     "    auth-provider:\n"
+                                                     "      name: oidc\n"
+                                                     "      config:\n"
+                                                     "        idp-issuer-url: " +
+                                                         issuer + "/\n"
+                                                                  "        client-id: kq\n"
+                                                                  "        client-secret: s3cret\n"
+                                                                  "        id-token: " +
+                                                         expired + "\n        refresh-token: r1\n");
+    chmod(path.c_str(), 0600);
+    kube::ClientConfig config = oidc_config(expired, "r1");
+    config.oidc->issuer_url = issuer + "/";
+    config.oidc->client_secret = "s3cret";
+    config.oidc->kubeconfig = path;
+    kube::Authenticator authenticator(config, at_now());
+    CHECK(authenticator.credentials().authorization == "Bearer " + fresh);
+    CHECK(authenticator.oidc_refreshes() == 1);
+    // Valid now: no second refresh.
+    CHECK(authenticator.credentials().authorization == "Bearer " + fresh);
+    CHECK(authenticator.oidc_refreshes() == 1);
+
+    const std::vector<FakeRequest> requests = idp.requests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0].method == "GET");
+    CHECK(requests[1].method == "POST");
+    CHECK(requests[1].headers.at("content-type") == "application/x-www-form-urlencoded");
+    CHECK(requests[1].headers.at("authorization") == "Basic " + kq::base64_encode("kq:s3cret"));
+    CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=r1");
+
+    CHECK(slurp(path) == "# comment kept\nusers:\n- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n"
+                         "      config:\n        idp-issuer-url: " +
+                             issuer + "/\n        client-id: kq\n        client-secret: s3cret\n        id-token: " +
+                             fresh + "\n        refresh-token: r2\n");
+    struct stat info {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    // No temporary file is left beside it.
+    CHECK(std::distance(std::filesystem::directory_iterator(scratch.path), std::filesystem::directory_iterator()) == 1);
+}
+
+TEST_CASE("a failed oidc refresh says where and why, without the tokens") {
+    using kq::testing::FakeApiServer;
+    using kq::testing::FakeRequest;
+    using kq::testing::FakeResponse;
+    std::string issuer;
+    FakeApiServer idp([&](const FakeRequest& request, int) {
+        FakeResponse response;
+        if (request.path() == "/.well-known/openid-configuration") {
+            response.body = nlohmann::json{{"token_endpoint", issuer + "/token"}}.dump();
+        } else {
+            response.status = 400;
+            response.body = R"({"error":"invalid_grant","error_description":"Token is not active"})";
+        }
+        return response;
+    });
+    issuer = idp.url();
+    kube::ClientConfig config = oidc_config(jwt({{"exp", 1}}), "r1");
+    config.oidc->issuer_url = issuer;
+    kube::Authenticator authenticator(config, at_now());
+    CHECK(error_of([&] { authenticator.credentials(); }) ==
+          "user \"oidc-user\": oidc: refreshing the id-token at " + issuer +
+              "/token failed: HTTP 400 Bad Request (invalid_grant: Token is not active); log in again");
+    // Basic auth first, then the client's id in the form, as Go's oauth2 package tries them.
+    const std::vector<FakeRequest> requests = idp.requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[2].body == "grant_type=refresh_token&refresh_token=r1&client_id=kq");
+
+    // Over plain http to another machine, the refresh token is not sent at all.
+    config.oidc->issuer_url = "http://idp.test";
+    kube::Authenticator remote(config, at_now());
+    CHECK(error_of([&] { remote.credentials(); }) ==
+          "user \"oidc-user\": oidc: idp-issuer-url \"http://idp.test/.well-known/openid-configuration\" is not "
+          "https; kq sends the refresh token only over TLS");
 }

@@ -118,12 +118,15 @@ TEST_CASE("each context resolves to the server, trust and credentials it names")
         CHECK(config.token_file == k_dir + "/tokens/token");
         CHECK(kube::auth_method(config) == "token file " + k_dir + "/tokens/token");
     }
-    SUBCASE("basic auth over plain http when nothing about TLS is configured") {
+    SUBCASE("basic auth is withheld from a host:port with nothing about TLS, which is plain http") {
         const kube::ClientConfig config = resolve("basic");
         CHECK(config.server == "http://kube.test:8080");
-        CHECK(config.username == "admin");
-        CHECK(config.password == "hunter2");
-        CHECK(kube::auth_method(config) == "basic auth");
+        CHECK(config.user == "basic");
+        CHECK(config.username.empty());
+        CHECK(config.password.empty());
+        CHECK(config.credentials_withheld == "the server http://kube.test:8080 is not https");
+        CHECK(kube::auth_method(config) == "none (the credentials of user \"basic\" are withheld: the server "
+                                           "http://kube.test:8080 is not https)");
     }
     SUBCASE("exec plugin") {
         const kube::ClientConfig config = resolve("exec");
@@ -225,15 +228,14 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
         {"auth-provider-gcp", ":9:7: user \"u\": the \"gcp\" auth-provider is no longer supported by kubectl "
                               "or kq; install gke-gcloud-auth-plugin and run 'gcloud container clusters "
                               "get-credentials' to switch to its exec plugin"},
-        {"auth-provider-oidc",
-         ":8:20: user \"u\": the \"oidc\" auth-provider is no longer supported by kubectl or kq; use an exec "
-         "plugin instead, such as kubelogin ('kubectl oidc-login setup')"},
+        {"auth-provider-oidc", ":8:20: user \"u\": auth-provider oidc: idp-issuer-url is not set"},
+        {"auth-provider-unknown", ":8:20: user \"u\": the \"keystone\" auth-provider is not one kubectl or kq "
+                                  "supports; configure an exec credential plugin (users[].user.exec) instead"},
         {"bad-api-version", ":1:13: apiVersion \"v2\" is not a kubeconfig version; use v1"},
         {"bad-base64", ":5:33: cluster \"c\": certificate-authority-data: not valid base64"},
         {"bad-bool", ":5:31: cluster \"c\": insecure-skip-tls-verify: expected true or false"},
         {"bad-kind", ":2:7: kind \"Pod\" is not a kubeconfig; use Config"},
-        {"bad-namespace",
-         ":7:36: context \"dev\": namespace \"Bad_NS\" is not a valid namespace name (a DNS-1123 label)"},
+        {"bad-namespace", ":7:36: context \"dev\": namespace \"a/b\" can't be used: it contains \"/\""},
         {"bad-proxy-url", ":6:16: cluster \"c\": proxy-url \"ftp://user:xxxxx@proxy.test:21\": unsupported "
                           "scheme \"ftp\"; use http, https or socks5"},
         {"bad-server", ":4:21: cluster \"c\": server \"ftp://a.test\" is not an http or https URL (e.g. "
@@ -357,4 +359,210 @@ TEST_CASE("with no kubeconfig at all, kq falls back to in-cluster configuration"
     // A kubeconfig, when there is one, wins.
     selection.search.explicit_path = fixture("config");
     CHECK(kube::load_client_config(selection).context == "cert");
+}
+
+namespace {
+
+// A kubeconfig with one cluster and one user, written to `dir`, resolved for its only context.
+kube::ClientConfig resolve_text(const TempDir& dir, const std::string& server, const std::string& user) {
+    const std::string path = dir.write("config", "current-context: c\n"
+                                                 "clusters:\n- name: k\n  cluster: {server: \"" +
+                                                     server + "\"}\n"
+                                                              "users:\n- name: u\n  user:\n" +
+                                                     user +
+                                                     "contexts:\n- name: c\n  context: {cluster: k, user: u}\n");
+    return kube::resolve_client_config(kube::load_kubeconfig_file(path), "", {});
+}
+
+} // namespace
+
+TEST_CASE("no credential of any kind is used for a server that is not https") {
+    TempDir dir;
+    const std::string pki = k_dir + "/pki";
+    const std::vector<std::pair<std::string, std::string>> users = {
+        {"token", "    token: secret\n"},
+        // Not even read: the file does not exist.
+        {"token file", "    tokenFile: " + dir.path.string() + "/missing-token\n"},
+        {"basic auth", "    username: admin\n    password: hunter2\n"},
+        {"client certificate", "    client-certificate: " + pki + "/rsa.crt\n    client-key: " + pki + "/rsa.key\n"},
+        // Not even looked for: the plugin does not exist.
+        {"exec plugin", "    exec: {apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/plugin, "
+                        "interactiveMode: Never}\n"},
+        {"oidc", "    auth-provider: {name: oidc, config: {idp-issuer-url: https://idp.test, client-id: kq, "
+                 "id-token: a.b.c}}\n"},
+        {"legacy auth-provider", "    auth-provider: {name: gcp}\n"},
+    };
+    for (const auto& [kind_name, user] : users) {
+        const std::string kind = kind_name;
+        CAPTURE(kind);
+        for (const std::string server : {"http://127.0.0.1:6443", "HTTP://127.0.0.1:6443"}) {
+            CAPTURE(server);
+            const kube::ClientConfig config = resolve_text(dir, server, user + "    as: jane\n");
+            CHECK(config.user == "u");
+            CHECK(config.token.empty());
+            CHECK(config.token_file.empty());
+            CHECK(config.username.empty());
+            CHECK(config.password.empty());
+            CHECK(config.client_certificate_pem.empty());
+            CHECK(config.client_key_pem.empty());
+            CHECK_FALSE(config.exec.has_value());
+            CHECK_FALSE(config.oidc.has_value());
+            CHECK(config.credentials_withheld == "the server " + server + " is not https");
+            // Impersonation is no credential; kubectl sends it too.
+            CHECK(config.impersonate.user == "jane");
+            CHECK(kube::auth_method(config) == "none (the credentials of user \"u\" are withheld: the server " +
+                                                   server + " is not https), impersonating \"jane\"");
+        }
+        // Over https the same user authenticates (its token file now written); gcp is refused there.
+        dir.write("missing-token", "t");
+        if (kind != "legacy auth-provider") {
+            const kube::ClientConfig secure = resolve_text(dir, "https://127.0.0.1:6443", user);
+            CHECK(secure.credentials_withheld.empty());
+        }
+    }
+    // A user with nothing to withhold is not said to have had something withheld.
+    const kube::ClientConfig anonymous = resolve_text(dir, "http://127.0.0.1:6443", "    as: jane\n");
+    CHECK(anonymous.credentials_withheld.empty());
+    CHECK(kube::auth_method(anonymous) == "none, impersonating \"jane\"");
+}
+
+TEST_CASE("a server URL keeps only its scheme, host, port and path, as kubectl keeps them") {
+    TempDir dir;
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"https://host.test:6443/pfx?x=1#frag", "https://host.test:6443/pfx"},
+        {"https://host.test:6443/pfx/?x=1", "https://host.test:6443/pfx"},
+        {"https://host.test:6443?x=1", "https://host.test:6443"},
+        {"https://host.test#frag", "https://host.test"},
+        {"https://[fd00::1]:6443/a/b#c?d", "https://[fd00::1]:6443/a/b"},
+    };
+    for (const auto& [server_text, expected_text] : cases) {
+        const std::string server = server_text;
+        const std::string expected = expected_text;
+        CAPTURE(server);
+        CHECK(resolve_text(dir, server, "    token: t\n").server == expected);
+    }
+}
+
+TEST_CASE("a namespace is refused only when it can't be part of an API path, as -n is") {
+    CHECK(kube::namespace_problem("team-a") == "");
+    CHECK(kube::namespace_problem("") == "");
+    // Not a DNS-1123 label, but the server answers for it, as with kubectl.
+    CHECK(kube::namespace_problem("Bad_NS") == "");
+    CHECK(kube::namespace_problem("a/b") == "it contains \"/\"");
+    CHECK(kube::namespace_problem("50%") == "it contains \"%\"");
+    CHECK(kube::namespace_problem("a?b") == "it contains \"?\"");
+    CHECK(kube::namespace_problem("a#b") == "it contains \"#\"");
+    CHECK(kube::namespace_problem("a b") == "it contains a space, control or non-ASCII character");
+    CHECK(kube::namespace_problem("caf\xc3\xa9") == "it contains a space, control or non-ASCII character");
+    CHECK(kube::namespace_problem(".") == "\".\" names no namespace in a path");
+    CHECK(kube::namespace_problem("..") == "\"..\" names no namespace in a path");
+
+    TempDir dir;
+    const std::string path = dir.write("config", "current-context: c\nclusters:\n- name: k\n  cluster: {server: "
+                                                 "https://a.test}\ncontexts:\n- name: c\n  context: {cluster: k, "
+                                                 "namespace: Bad_NS}\n");
+    CHECK(kube::resolve_client_config(kube::load_kubeconfig_file(path), "", {}).namespace_name == "Bad_NS");
+}
+
+TEST_CASE("the oidc auth-provider is read as kubectl reads it") {
+    TempDir dir;
+    const kube::ClientConfig config = resolve_text(
+        dir, "https://a.test",
+        "    auth-provider:\n      name: oidc\n      config:\n        idp-issuer-url: https://idp.test/\n"
+        "        client-id: kq\n        client-secret: s3cret\n        id-token: a.b.c\n"
+        "        refresh-token: r1\n        idp-certificate-authority: " +
+            k_dir + "/pki/ca.crt\n");
+    REQUIRE(config.oidc.has_value());
+    CHECK(config.oidc->issuer_url == "https://idp.test/");
+    CHECK(config.oidc->client_id == "kq");
+    CHECK(config.oidc->client_secret == "s3cret");
+    CHECK(config.oidc->id_token == "a.b.c");
+    CHECK(config.oidc->refresh_token == "r1");
+    CHECK(config.oidc->ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    CHECK(config.oidc->kubeconfig == (dir.path / "config").string());
+    CHECK(kube::auth_method(config) == "oidc auth-provider");
+
+    const auto oidc_error = [&](const std::string& settings) {
+        return error_of([&] {
+            resolve_text(dir, "https://a.test", "    auth-provider:\n      name: oidc\n      config:\n" + settings);
+        });
+    };
+    const std::string config_path = (dir.path / "config").string();
+    CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        id-token: a.b.c\n") ==
+          config_path + ":9:7: user \"u\": auth-provider oidc: client-id is not set");
+    CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        client-id: kq\n") ==
+          config_path + ":9:7: user \"u\": auth-provider oidc: neither id-token nor refresh-token is set; log "
+                        "in to the identity provider first");
+    CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        client-id: kq\n        id-token: a.b.c\n"
+                     "        idp-certificate-authority-data: '%%'\n") ==
+          config_path + ":14:41: user \"u\": auth-provider oidc: idp-certificate-authority-data: not valid base64");
+    // A static token wins, as kubectl's oidc plugin leaves a request with an Authorization header alone.
+    const kube::ClientConfig token = resolve_text(
+        dir, "https://a.test", "    token: t\n    auth-provider: {name: oidc, config: {id-token: a.b.c}}\n");
+    CHECK_FALSE(token.oidc.has_value());
+    CHECK(token.token == "t");
+}
+
+TEST_CASE("in a pod, kubectl's loading rules fall back to the pod's account and namespace") {
+    TempDir dir;
+    dir.write("sa/token", "sa-token");
+    dir.write("sa/namespace", "pod-ns\n");
+    const std::string sa = (dir.path / "sa").string();
+    kube::ConfigSelection selection;
+    selection.search.home = (dir.path / "home").string();
+    const kube::InClusterEnvironment pod{"127.0.0.1", "6443", "", sa};
+    const std::string kubeconfig =
+        dir.write("config", "current-context: plain\nclusters:\n- name: k\n  cluster: {server: https://a.test}\n"
+                            "contexts:\n- name: plain\n  context: {cluster: k}\n"
+                            "- name: with-ns\n  context: {cluster: k, namespace: mine}\n"
+                            "- name: explicit-default\n  context: {cluster: k, namespace: default}\n");
+    const std::string no_current =
+        dir.write("no-current", "clusters:\n- name: k\n  cluster: {server: https://a.test}\n"
+                                "contexts:\n- name: a\n  context: {cluster: k}\n");
+
+    SUBCASE("a context without a namespace takes the pod's") {
+        selection.search.explicit_path = kubeconfig;
+        selection.in_cluster = pod;
+        kube::ClientConfig config = kube::load_client_config(selection);
+        CHECK_FALSE(config.in_cluster);
+        CHECK(config.server == "https://a.test");
+        CHECK(config.namespace_name == "pod-ns");
+        selection.context = "with-ns";
+        CHECK(kube::load_client_config(selection).namespace_name == "mine");
+        selection.context = "explicit-default";
+        CHECK(kube::load_client_config(selection).namespace_name == "default");
+        // POD_NAMESPACE wins over the file, as in-cluster.
+        selection.context = "";
+        selection.in_cluster.pod_namespace = "from-env";
+        CHECK(kube::load_client_config(selection).namespace_name == "from-env");
+        // Outside a pod (no token file), the context's empty namespace stays empty: "default" later.
+        selection.in_cluster = {"127.0.0.1", "6443", "", (dir.path / "nowhere").string()};
+        CHECK(kube::load_client_config(selection).namespace_name.empty());
+        selection.in_cluster = {};
+        CHECK(kube::load_client_config(selection).namespace_name.empty());
+    }
+    SUBCASE("KUBECONFIG naming only missing files") {
+        selection.search.kubeconfig_env = (dir.path / "gone").string() + ":" + (dir.path / "gone2").string();
+        const std::string outside = "KUBECONFIG: none of its files exists: " + (dir.path / "gone").string() + ", " +
+                                    (dir.path / "gone2").string();
+        CHECK(error_of([&] { kube::load_client_config(selection); }) == outside);
+        selection.in_cluster = {"127.0.0.1", "6443", "", (dir.path / "nowhere").string()};
+        CHECK(error_of([&] { kube::load_client_config(selection); }) == outside);
+        selection.in_cluster = pod;
+        const kube::ClientConfig config = kube::load_client_config(selection);
+        CHECK(config.in_cluster);
+        CHECK(config.namespace_name == "pod-ns");
+    }
+    SUBCASE("a kubeconfig without current-context and no --context") {
+        selection.search.explicit_path = no_current;
+        CHECK(error_of([&] { kube::load_client_config(selection); }) ==
+              no_current + ": no current-context is set; choose a context with --context (contexts: a)");
+        selection.in_cluster = pod;
+        CHECK(kube::load_client_config(selection).in_cluster);
+        // --context still chooses from the kubeconfig, and its namespace-less context takes the pod's.
+        selection.context = "a";
+        const kube::ClientConfig config = kube::load_client_config(selection);
+        CHECK_FALSE(config.in_cluster);
+        CHECK(config.namespace_name == "pod-ns");
+    }
 }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 #include <cstdlib>
 #include <iostream>
 
@@ -68,8 +70,8 @@ bool Context::color() const { return err_is_terminal && !is_dumb_terminal() && c
 
 bool Context::live_status() const { return color(); }
 
-static int run_with_context(const std::vector<std::string>& args, Context& context) {
-    CLI::App app(k_description, "kq");
+static int run_with_context(const std::vector<std::string>& args, Context& context, const std::string& program) {
+    CLI::App app(k_description, program);
     app.set_version_flag("--version", fmt::format("kq {}", k_version), "Print the version and exit");
     app.set_help_flag("-h,--help", "Print this help and exit");
     app.require_subcommand(1);
@@ -105,8 +107,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
             if (candidate->get_name() == help_topic) command = candidate;
         }
         if (command == nullptr)
-            fail(ErrorKind::usage, "unknown command \"{}\"; run 'kq --help' for the list", help_topic);
-        context.out << command->help();
+            fail(ErrorKind::usage, "unknown command \"{}\"; run '{} --help' for the list", help_topic, program);
+        context.out << command->help(program);
     });
 
     // The shells' entry point reads the words itself: CLI11 would reject the half-typed line.
@@ -118,10 +120,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
     try {
         app.parse(reversed);
     } catch (const CLI::CallForHelp&) {
-        const CLI::App* target = &app;
-        for (const CLI::App* command : app.get_subcommands())
-            target = command;
-        context.out << target->help();
+        // The root's help passes on to the command named, whose usage line then reads "kq wait ...".
+        context.out << app.help();
         return k_exit_ok;
     } catch (const CLI::CallForVersion& version) {
         context.out << version.what() << '\n';
@@ -132,8 +132,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
             target = command;
         // CLI11 reports an unknown command as "a subcommand is required"; name the word instead.
         if (target == &app && !app.remaining().empty()) {
-            context.err << fmt::format("kq: error: unknown command \"{}\"; run 'kq --help' for the list\n",
-                                       app.remaining().front());
+            context.err << fmt::format("kq: error: unknown command \"{}\"; run '{} --help' for the list\n",
+                                       app.remaining().front(), program);
             return k_exit_usage;
         }
         std::string message = error.what();
@@ -147,15 +147,41 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
     return k_exit_ok;
 }
 
+namespace {
+
+// kq's completion answer in the format of cobra's __complete, which kubectl reads from a plugin's
+// kubectl_complete-NAME: the same candidate lines, then ":N" with cobra's directive bits (2: no space
+// after the word, 4: no file names; 0 lets the shell complete file names).
+std::string cobra_completion(const std::string& answer) {
+    std::string body = answer;
+    if (!body.empty() && body.back() == '\n') body.pop_back();
+    const std::size_t last = body.rfind('\n');
+    const std::string mode = last == std::string::npos ? body : body.substr(last + 1);
+    body.erase(last == std::string::npos ? 0 : last + 1);
+    const char* directive = mode == ":files" ? ":0" : mode == ":nospace" ? ":6" : ":4";
+    return body + directive + "\n";
+}
+
+} // namespace
+
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_terminal,
-        bool err_is_terminal) {
+        bool err_is_terminal, const std::string& program) {
+    if (program == k_kubectl_completer) {
+        // kubectl hands its plugin's completer the words after "kubectl kq", the last one being completed.
+        std::ostringstream answer;
+        std::vector<std::string> words = {k_complete_command};
+        words.insert(words.end(), args.begin(), args.end());
+        const int status = run(words, answer, err, false, false, "kq");
+        out << cobra_completion(answer.str()) << std::flush;
+        return status;
+    }
     Context context{.global = {},
                     .out = out,
                     .err = err,
                     .out_is_terminal = out_is_terminal,
                     .err_is_terminal = err_is_terminal};
     try {
-        return run_with_context(args, context);
+        return run_with_context(args, context, program);
     } catch (const Error& error) {
         context.out.flush();
         // One write per message, so that a signal can't cut it in two.
@@ -182,8 +208,14 @@ int main(int argc, char** argv) {
     std::streambuf* const original_out = std::cout.rdbuf(&stdout_buffer);
     std::streambuf* const original_err = std::cerr.rdbuf(&stderr_buffer);
     std::cerr.unsetf(std::ios::unitbuf);
+    // Installed as kubectl-kq too, kq is a kubectl plugin ("kubectl kq ..."), and as kubectl_complete-kq
+    // its completer; its help then names it as kubectl does.
+    const std::string called = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "kq";
+    const std::string program = called == k_kubectl_plugin     ? "kubectl kq"
+                                : called == k_kubectl_completer ? called
+                                                                : "kq";
     const int status =
-        run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
+        run(args, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1, program);
     std::cout.flush();
     std::cerr.flush();
     std::cout.rdbuf(original_out);

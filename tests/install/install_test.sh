@@ -32,6 +32,12 @@ check_tree() {
     check "$label: $file is installed" test -f "$root/$file"
   done
   check "$label: kq --version runs" grep -qE '^kq [0-9]+\.[0-9]+\.[0-9]+' <("$root/bin/kq" --version)
+  for file in kubectl-kq kubectl_complete-kq; do
+    check "$label: bin/$file links to kq" test "$(readlink "$root/bin/$file")" = kq
+  done
+  check "$label: as kubectl-kq its help says kubectl kq" grep -q '^Usage: kubectl kq ' <("$root/bin/kubectl-kq" --help)
+  check "$label: as kubectl_complete-kq it answers in cobra's format" \
+    test "$("$root/bin/kubectl_complete-kq" rend)" = "$(printf 'render\tPrint the Job manifest a definition renders to\n:4')"
   check "$label: the bash script is what kq completion bash prints" \
     cmp <("$root/bin/kq" completion bash) "$root/share/bash-completion/completions/kq"
   check "$label: the zsh script is what kq completion zsh prints" \

@@ -182,6 +182,7 @@ VALID = {
         "    params:\n      a:\n      b: {}\n      c: {default: 3, description: 4, pattern: '^[0-9]$'}\n"
         "      d: {required: true, enum: [x, 1, true]}\n      _e-2: {required: false, default: ''}\n"),
     "a job name of 57 characters": "version: 1\njobs:\n  " + "a" * 57 + ": {image: busybox}\n",
+    "empty strings": JOB + "    labels: {a: ''}\n    args: ['', 1]\n    params: {x: {enum: [a, '']}}\n",
     "envFrom with a prefix": JOB + "    envFrom:\n      - {secretRef: {name: s, optional: false}, prefix: P_}\n",
     "podTemplate and passthrough keys": JOB + (
         "    podTemplate: {spec: {hostNetwork: true}}\n    tolerations: []\n    affinity: {}\n"
@@ -228,6 +229,7 @@ INVALID = {
     "an empty enum": JOB + "    params: {x: {enum: []}}\n",
     "required as a string": JOB + "    params: {x: {required: 'yes'}}\n",
     "a default that is a map": JOB + "    params: {x: {default: {a: 1}}}\n",
+    "an empty enum value": JOB + "    params: {x: {enum: [a, ~]}}\n",
     "podTemplate as a list": JOB + "    podTemplate: []\n",
     "optional as a string": JOB + "    envFrom: [{secretRef: {name: s, optional: maybe}}]\n",
 }

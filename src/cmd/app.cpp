@@ -27,6 +27,7 @@ constexpr CommandSpec k_commands[] = {
     {"validate", "Check the project file and report every error", setup_validate},
     {"jobs", "List the job definitions of the project file", setup_jobs},
     {"init", "Write a commented starter kq.yaml", setup_init},
+    {"schema", "Print the JSON Schema of kq.yaml, for editors", setup_schema},
     {"submit", "Create Jobs from a definition; optionally wait and stream their logs", setup_submit},
     {"run", "Run a definition: create the Job, stream its logs, exit with its result", setup_run},
     {"wait", "Wait until Jobs finish; exit with their result", setup_wait},

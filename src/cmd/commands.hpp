@@ -2,6 +2,8 @@
 
 #include "cmd/context.hpp"
 
+#include <string>
+
 namespace CLI {
 class App;
 }
@@ -21,6 +23,7 @@ void setup_render(CLI::App& command, Context& context);
 void setup_jobs(CLI::App& command, Context& context);
 void setup_validate(CLI::App& command, Context& context);
 void setup_init(CLI::App& command, Context& context);
+void setup_schema(CLI::App& command, Context& context);
 void setup_submit(CLI::App& command, Context& context);
 void setup_run(CLI::App& command, Context& context);
 void setup_wait(CLI::App& command, Context& context);
@@ -31,8 +34,12 @@ void setup_delete(CLI::App& command, Context& context);
 void setup_context(CLI::App& command, Context& context);
 void setup_completion(CLI::App& command, Context& context);
 
-// The project file `kq init` writes.
-const char* starter_project();
+// The project file `kq init` writes; its first line names schema_path for editors, unless it is empty.
+std::string starter_project(const std::string& schema_path);
+
+// The JSON Schema of kq.yaml installed beside this kq (PREFIX/share/kq/kq.schema.json for
+// PREFIX/bin/kq), or empty when there is none.
+std::string installed_schema_path();
 
 // The completion script `kq completion SHELL` prints for bash, zsh or fish; nullptr for another shell.
 const char* completion_script(const std::string& shell);

@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <string>
 #include <sys/stat.h>
 
 namespace kq::cmd {
@@ -51,8 +53,8 @@ void run_init(const InitOptions& options, Context& context) {
     // O_EXCL semantics: a file that appears between the check and the write must not be clobbered.
     std::FILE* file = std::fopen(options.path.c_str(), "wx");
     if (file == nullptr) fail(ErrorKind::usage, "{}: cannot create: {}", options.path, std::strerror(errno));
-    const size_t length = std::strlen(k_starter);
-    const bool written = std::fwrite(k_starter, 1, length, file) == length;
+    const std::string text = starter_project(installed_schema_path());
+    const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
     const bool closed = std::fclose(file) == 0;
     if (!written || !closed) {
         std::remove(options.path.c_str());
@@ -63,7 +65,23 @@ void run_init(const InitOptions& options, Context& context) {
 
 } // namespace
 
-const char* starter_project() { return k_starter; }
+std::string installed_schema_path() {
+    // Installed kq is PREFIX/bin/kq beside PREFIX/share/kq; the build tree mirrors it (src/kq,
+    // share/kq), so the test binary beside src/ finds the build's copy.
+    std::error_code error;
+    const std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error) return {};
+    const std::filesystem::path schema =
+        (binary.parent_path().parent_path() / "share" / "kq" / "kq.schema.json").lexically_normal();
+    if (!std::filesystem::is_regular_file(schema, error)) return {};
+    return schema.string();
+}
+
+std::string starter_project(const std::string& schema_path) {
+    // The YAML language server reads the schema named on this line; editors then complete and check keys.
+    if (schema_path.empty()) return k_starter;
+    return "# yaml-language-server: $schema=" + schema_path + "\n" + k_starter;
+}
 
 void setup_init(CLI::App& command, Context& context) {
     auto options = std::make_shared<InitOptions>();

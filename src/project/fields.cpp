@@ -241,11 +241,9 @@ std::optional<nlohmann::json> FieldConverter::string_map(const FieldSpec& field,
 std::optional<nlohmann::json> FieldConverter::key_ref(const SourceNode& value, std::string_view path,
                                                       bool needs_key) {
     if (!expect(value, NodeKind::map, path, "a map")) return std::nullopt;
-    static constexpr std::array<std::string_view, 3> k_with_key = {"name", "key", "optional"};
-    static constexpr std::array<std::string_view, 2> k_without_key = {"name", "optional"};
     const std::span<const std::string_view> known = needs_key
-                                                        ? std::span<const std::string_view>(k_with_key)
-                                                        : std::span<const std::string_view>(k_without_key);
+                                                        ? std::span<const std::string_view>(k_key_ref_keys)
+                                                        : std::span<const std::string_view>(k_name_ref_keys);
     check_keys(value, known, path);
     nlohmann::json result = nlohmann::json::object();
     bool ok = true;
@@ -282,9 +280,7 @@ std::optional<nlohmann::json> FieldConverter::key_ref(const SourceNode& value, s
 }
 
 std::optional<nlohmann::json> FieldConverter::env_source(const SourceNode& value, std::string_view path) {
-    static constexpr std::array<std::string_view, 4> k_sources = {"secretKeyRef", "configMapKeyRef",
-                                                                  "fieldRef", "resourceFieldRef"};
-    check_keys(value, k_sources, path);
+    check_keys(value, k_env_source_keys, path);
     if (value.entries.size() != 1) {
         if (value.entries.empty() || value.entries.size() > 1) {
             m_diagnostics.add(
@@ -305,12 +301,9 @@ std::optional<nlohmann::json> FieldConverter::env_source(const SourceNode& value
     } else if (source.key == "fieldRef" || source.key == "resourceFieldRef") {
         if (!expect(source.value, NodeKind::map, source_path, "a map")) return std::nullopt;
         const bool field_ref = source.key == "fieldRef";
-        static constexpr std::array<std::string_view, 2> k_field_keys = {"fieldPath", "apiVersion"};
-        static constexpr std::array<std::string_view, 3> k_resource_keys = {"resource", "containerName",
-                                                                            "divisor"};
         const std::span<const std::string_view> known =
-            field_ref ? std::span<const std::string_view>(k_field_keys)
-                      : std::span<const std::string_view>(k_resource_keys);
+            field_ref ? std::span<const std::string_view>(k_field_ref_keys)
+                      : std::span<const std::string_view>(k_resource_field_ref_keys);
         check_keys(source.value, known, source_path);
         if (source.value.find(known.front()) == nullptr) {
             m_diagnostics.add(source.value.location,
@@ -388,7 +381,6 @@ std::optional<nlohmann::json> FieldConverter::env(const SourceNode& value) {
 
 std::optional<nlohmann::json> FieldConverter::env_from(const SourceNode& value) {
     if (!expect(value, NodeKind::sequence, "envFrom", "a list")) return std::nullopt;
-    static constexpr std::array<std::string_view, 3> k_keys = {"configMapRef", "secretRef", "prefix"};
     nlohmann::json result = nlohmann::json::array();
     bool ok = true;
     for (std::size_t i = 0; i < value.items.size(); ++i) {
@@ -398,7 +390,7 @@ std::optional<nlohmann::json> FieldConverter::env_from(const SourceNode& value) 
             ok = false;
             continue;
         }
-        check_keys(item, k_keys, path);
+        check_keys(item, k_env_from_keys, path);
         const SourceNode* config_map = item.find("configMapRef");
         const SourceNode* secret = item.find("secretRef");
         if ((config_map == nullptr) == (secret == nullptr)) {
@@ -447,8 +439,7 @@ std::optional<std::string> FieldConverter::quantity(const SourceNode& value, std
 
 std::optional<nlohmann::json> FieldConverter::resources(const SourceNode& value) {
     if (!expect(value, NodeKind::map, "resources", "a map with requests and limits")) return std::nullopt;
-    static constexpr std::array<std::string_view, 2> k_keys = {"requests", "limits"};
-    check_keys(value, k_keys, "resources");
+    check_keys(value, k_resources_keys, "resources");
     nlohmann::json result = nlohmann::json::object();
     bool ok = true;
     for (const SourceEntry& section : value.entries) {

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <set>
@@ -41,10 +42,6 @@ std::vector<std::string> Project::job_names() const {
 }
 
 namespace {
-
-constexpr std::array<std::string_view, 4> k_top_keys = {"version", "namespace", "defaults", "jobs"};
-constexpr std::array<std::string_view, 5> k_param_keys = {"default", "required", "description", "pattern",
-                                                          "enum"};
 
 // check_values is false when the params were checked already and only their model is wanted: it
 // skips compiling patterns, the costliest part of loading a large project.
@@ -152,7 +149,8 @@ void check_section(const SourceNode& section, FieldConverter& converter, Diagnos
     for (const SourceEntry& entry : section.entries) {
         const FieldSpec* field = find_job_field(entry.key);
         if (field == nullptr) continue;
-        if (is_defaults && entry.key == "description") {
+        if (is_defaults &&
+            std::find(k_job_only_keys.begin(), k_job_only_keys.end(), entry.key) != k_job_only_keys.end()) {
             diagnostics.add(entry.key_location,
                             "description cannot be set in defaults; describe each job instead");
             continue;
@@ -326,7 +324,7 @@ Project parse_project(std::string_view text, const std::string& file, Diagnostic
         return project;
     }
     FieldConverter converter(ConvertMode::check, "the project file", nullptr, diagnostics);
-    converter.check_keys(root, k_top_keys, "");
+    converter.check_keys(root, k_project_keys, "");
 
     const SourceNode* version = root.find("version");
     if (version == nullptr) {

@@ -94,4 +94,8 @@ std::optional<std::string> check_param_name(std::string_view text) {
     return std::nullopt;
 }
 
+std::string dns_label_pattern(std::size_t max_length) {
+    return fmt::format("^[a-z0-9]([-a-z0-9]{{0,{}}}[a-z0-9])?$", max_length - 2);
+}
+
 } // namespace kq::project

@@ -33,4 +33,28 @@ std::optional<std::string> check_env_name(std::string_view text);
 // A param name: a letter or '_', then letters, digits, '_' or '-'.
 std::optional<std::string> check_param_name(std::string_view text);
 
+// The rules above as anchored ECMAScript regular expressions, for the JSON Schema of kq.yaml; a unit
+// test checks each against its check function. Lengths the patterns leave out are noted.
+
+// A DNS-1123 label of at most max_length characters.
+std::string dns_label_pattern(std::size_t max_length = 63);
+
+// A DNS-1123 subdomain, without its limit of 253 characters.
+inline constexpr std::string_view k_dns_subdomain_pattern =
+    R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)";
+
+// A qualified name (label and annotation keys), without the prefix's limit of 253 characters.
+inline constexpr std::string_view k_qualified_name_pattern =
+    R"(^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$)";
+
+// A label value.
+inline constexpr std::string_view k_label_value_pattern =
+    R"(^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$)";
+
+// An environment variable name.
+inline constexpr std::string_view k_env_name_pattern = R"(^[^=]+$)";
+
+// A param name.
+inline constexpr std::string_view k_param_name_pattern = R"(^[A-Za-z_][-A-Za-z0-9_]*$)";
+
 } // namespace kq::project

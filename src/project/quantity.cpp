@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 15> k_suffixes = {"Ki", "Mi", "Gi", "Ti",
 std::optional<std::string> check_quantity(std::string_view text) {
     if (text.empty()) return "a quantity must not be empty";
     // The API server refuses quantities this long anyway; the limit keeps messages short.
-    if (text.size() > 64) return "a quantity must be at most 64 characters";
+    if (text.size() > k_max_quantity_length) return "a quantity must be at most 64 characters";
     std::size_t i = 0;
     if (text[i] == '+' || text[i] == '-') ++i;
     std::size_t digits = 0;
@@ -52,6 +52,14 @@ std::optional<std::string> check_quantity(std::string_view text) {
         "unknown suffix {}; use Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E or an exponent "
         "such as e3",
         quote(suffix));
+}
+
+std::string quantity_pattern() {
+    std::string suffixes;
+    for (const std::string_view suffix : k_suffixes)
+        suffixes += fmt::format("{}|", suffix);
+    // A number without a sign or with "+", or a zero with "-"; then a suffix or an exponent.
+    return fmt::format(R"(^(\+?([0-9]+\.?[0-9]*|\.[0-9]+)|-(0+\.?0*|\.0+))({}[eE][-+]?[0-9]+)?$)", suffixes);
 }
 
 bool is_negative_quantity(std::string_view text) {

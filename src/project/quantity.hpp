@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,13 @@ namespace kq::project {
 // optional decimal point, then a binary suffix (Ki Mi Gi Ti Pi Ei), a decimal suffix (n u m k M G T
 // P E) or a decimal exponent (e3, E-2). Returns nullopt when valid, else why not.
 std::optional<std::string> check_quantity(std::string_view text);
+
+// The longest quantity check_quantity accepts.
+inline constexpr std::size_t k_max_quantity_length = 64;
+
+// The quantities check_quantity accepts and is_negative_quantity does not refuse, as an anchored
+// ECMAScript regular expression (without the length limit), for the JSON Schema of kq.yaml.
+std::string quantity_pattern();
 
 // True when a valid quantity is below zero; Kubernetes refuses negative requests and limits.
 bool is_negative_quantity(std::string_view text);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <span>
 #include <string_view>
 
@@ -52,5 +53,35 @@ const FieldSpec* find_job_field(std::string_view key);
 
 // The names of every job key, for did-you-mean suggestions.
 std::span<const std::string_view> job_field_names();
+
+// The keys of the maps around and inside job values that the loader checks. Where some keys must be
+// set, they come first, and the comment says how many.
+
+// The project file's top level.
+inline constexpr std::array<std::string_view, 4> k_project_keys = {"version", "namespace", "defaults",
+                                                                   "jobs"};
+// The top-level keys every project file sets.
+inline constexpr std::array<std::string_view, 2> k_required_project_keys = {"version", "jobs"};
+// The job keys that defaults may not set.
+inline constexpr std::array<std::string_view, 1> k_job_only_keys = {"description"};
+// One param's map.
+inline constexpr std::array<std::string_view, 5> k_param_keys = {"default", "required", "description",
+                                                                 "pattern", "enum"};
+// An env value's map, which sets exactly one of these.
+inline constexpr std::array<std::string_view, 4> k_env_source_keys = {"secretKeyRef", "configMapKeyRef",
+                                                                      "fieldRef", "resourceFieldRef"};
+// secretKeyRef and configMapKeyRef; the first two are required.
+inline constexpr std::array<std::string_view, 3> k_key_ref_keys = {"name", "key", "optional"};
+// envFrom's configMapRef and secretRef; the first is required.
+inline constexpr std::array<std::string_view, 2> k_name_ref_keys = {"name", "optional"};
+// fieldRef; the first is required.
+inline constexpr std::array<std::string_view, 2> k_field_ref_keys = {"fieldPath", "apiVersion"};
+// resourceFieldRef; the first is required; divisor is a quantity.
+inline constexpr std::array<std::string_view, 3> k_resource_field_ref_keys = {"resource", "containerName",
+                                                                              "divisor"};
+// One item of envFrom, which sets exactly one of the first two.
+inline constexpr std::array<std::string_view, 3> k_env_from_keys = {"configMapRef", "secretRef", "prefix"};
+// resources: maps of resource names to quantities.
+inline constexpr std::array<std::string_view, 2> k_resources_keys = {"requests", "limits"};
 
 } // namespace kq::project

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks kq's installation: `cmake --install` into a scratch prefix, then the .deb that `cpack -G DEB`
 # makes, unpacked into a scratch root (dpkg -x, no root needed). In both, kq runs, man finds its pages,
-# and bash-completion, zsh and fish find the completion scripts where they were installed.
+# bash-completion, zsh and fish find the completion scripts where they were installed, and the JSON
+# Schema of kq.yaml is beside the man pages.
 #
 # usage: tests/install/install_test.sh BUILD_DIR   (a configured and built tree; ctest passes it)
 set -euo pipefail
@@ -28,7 +29,7 @@ check_tree() {
   local label=$1 root=$2
   local file
   for file in bin/kq share/man/man1/kq.1.gz share/man/man5/kq.yaml.5.gz share/bash-completion/completions/kq \
-    share/zsh/vendor-completions/_kq share/fish/vendor_completions.d/kq.fish; do
+    share/zsh/vendor-completions/_kq share/fish/vendor_completions.d/kq.fish share/kq/kq.schema.json; do
     check "$label: $file is installed" test -f "$root/$file"
   done
   check "$label: kq --version runs" grep -qE '^kq [0-9]+\.[0-9]+\.[0-9]+' <("$root/bin/kq" --version)
@@ -44,6 +45,7 @@ check_tree() {
     cmp <("$root/bin/kq" completion zsh) "$root/share/zsh/vendor-completions/_kq"
   check "$label: the fish script is what kq completion fish prints" \
     cmp <("$root/bin/kq" completion fish) "$root/share/fish/vendor_completions.d/kq.fish"
+  check "$label: the installed schema is what kq schema prints" cmp <("$root/bin/kq" schema) "$root/share/kq/kq.schema.json"
   check "$label: man finds kq(1)" test "$(man --manpath="$root/share/man" -w kq)" = "$root/share/man/man1/kq.1.gz"
   check "$label: man finds kq.yaml(5)" \
     test "$(man --manpath="$root/share/man" -w 5 kq.yaml)" = "$root/share/man/man5/kq.yaml.5.gz"

@@ -149,7 +149,8 @@ TEST_CASE("commands are completed with their summaries; the hidden entry point i
     const Answer answer = complete({""});
     CHECK(answer.status == 0);
     CHECK(answer.mode == ":words");
-    for (const char* command : {"init", "jobs", "validate", "render", "context", "completion", "help"}) {
+    for (const char* command :
+         {"init", "schema", "jobs", "validate", "render", "context", "completion", "help"}) {
         CAPTURE(command);
         CHECK(has(answer.values, command));
     }

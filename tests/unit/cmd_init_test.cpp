@@ -45,7 +45,13 @@ TEST_CASE("kq init writes the starter project, which validates and renders") {
     CHECK(init.status == 0);
     CHECK(init.err.empty());
     CHECK(init.out == "wrote " + path + "; try: kq run hello\n");
-    CHECK(read_text(path) == kq::cmd::starter_project());
+    // The build writes the schema to share/kq beside src/kq, as the install does beside bin/kq.
+    const std::filesystem::path schema =
+        (std::filesystem::path(KQ_BINARY).parent_path().parent_path() / "share/kq/kq.schema.json")
+            .lexically_normal();
+    CHECK(kq::cmd::installed_schema_path() == schema.string());
+    CHECK(read_text(path) == kq::cmd::starter_project(schema.string()));
+    CHECK(read_text(path).rfind("# yaml-language-server: $schema=" + schema.string() + "\n", 0) == 0);
 
     const kq::testing::RunResult validate = run_kq({"-f", path, "validate"});
     CHECK(validate.status == 0);

@@ -137,7 +137,7 @@ TEST_CASE("the offline commands open neither libcurl nor OpenSSL") {
     write_text(folder.path / "kubeconfig", k_tls_kubeconfig);
     const std::vector<std::vector<std::string>> commands = {
         {"--version"}, {"--help"}, {"render", "hello"}, {"render", "hello", "-o", "json"},
-        {"validate"},  {"jobs"},   {"help", "render"},
+        {"validate"},  {"jobs"},   {"help", "render"},  {"schema"},
     };
     for (const auto& args : commands) {
         CAPTURE(args);

@@ -1,0 +1,261 @@
+#include "project/json_schema.hpp"
+
+#include "project/labels.hpp"
+#include "project/man_descriptions.hpp"
+#include "project/names.hpp"
+#include "project/project.hpp"
+#include "project/quantity.hpp"
+#include "project/schema.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+
+namespace kq::project {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view k_top_section = "TOP-LEVEL KEYS";
+constexpr std::string_view k_job_section = "JOB KEYS";
+constexpr std::string_view k_params_section = "PARAMS";
+
+json names(std::span<const std::string_view> keys) {
+    json result = json::array();
+    for (const std::string_view key : keys)
+        result.push_back(key);
+    return result;
+}
+
+// A string holding "{{": the loader checks the value once it is expanded, so anything goes here.
+json template_string() { return {{"type", "string"}, {"pattern", R"(\{\{)"}}; }
+
+// A scalar the loader reads as text: YAML numbers and booleans are written as they were typed.
+json text() { return {{"type", json::array({"string", "number", "boolean"})}}; }
+
+// A string matching pattern, or a template; numbers too when their text can match (a namespace 123).
+json named(std::string_view pattern, const json& numbers) {
+    json string = {{"type", "string"}, {"pattern", pattern}};
+    json choices = json::array({string, template_string()});
+    if (!numbers.is_null()) choices.push_back(numbers);
+    return {{"anyOf", std::move(choices)}};
+}
+
+json dns_label() { return named(dns_label_pattern(), {{"type", "integer"}, {"minimum", 0}}); }
+
+json dns_subdomain() {
+    json schema = named(k_dns_subdomain_pattern, {{"type", "number"}, {"minimum", 0}});
+    schema["anyOf"][0]["maxLength"] = 253;
+    return schema;
+}
+
+json quantity() {
+    json schema = named(quantity_pattern(), {{"type", "number"}, {"minimum", 0}});
+    schema["anyOf"][0]["maxLength"] = k_max_quantity_length;
+    return schema;
+}
+
+// true or false, or a quoted template that expands to one.
+json boolean() { return {{"anyOf", json::array({{{"type", "boolean"}}, template_string()})}}; }
+
+// A whole number from 0 to 2^31-1, also as a string ("3", "+3", "-0") or a template.
+json count() {
+    return {{"anyOf", json::array({{{"type", "integer"},
+                                    {"minimum", 0},
+                                    {"maximum", std::numeric_limits<std::int32_t>::max()}},
+                                   {{"type", "string"}, {"pattern", R"(^(\+?[0-9]+|-0+)$)"}},
+                                   template_string()})}};
+}
+
+json qualified_name(bool reserved_allowed) {
+    json schema = {{"pattern", k_qualified_name_pattern}};
+    if (!reserved_allowed) {
+        std::string prefix = "^";
+        for (const char c : k_reserved_prefix)
+            prefix += c == '.' ? std::string(R"(\.)") : std::string(1, c);
+        schema["not"] = {
+            {"anyOf", json::array({{{"pattern", prefix}},
+                                   {{"enum", json::array({k_label_managed_by, k_label_name})}}})}};
+    }
+    return schema;
+}
+
+json label_value() {
+    return {{"anyOf", json::array({{{"type", "string"}, {"pattern", k_label_value_pattern}},
+                                   {{"type", json::array({"number", "boolean"})}},
+                                   template_string()})}};
+}
+
+// A map with exactly these keys allowed, the first `required` of them required.
+json closed_map(std::span<const std::string_view> keys, std::size_t required, json properties) {
+    json schema = {
+        {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(properties)}};
+    if (required > 0) schema["required"] = names(keys.first(required));
+    return schema;
+}
+
+json key_ref() {
+    return closed_map(k_key_ref_keys, 2,
+                      {{"name", dns_subdomain()}, {"key", text()}, {"optional", boolean()}});
+}
+
+json name_ref() {
+    return closed_map(k_name_ref_keys, 1, {{"name", dns_subdomain()}, {"optional", boolean()}});
+}
+
+json env_value() {
+    json sources = {
+        {"secretKeyRef", key_ref()},
+        {"configMapKeyRef", key_ref()},
+        {"fieldRef", closed_map(k_field_ref_keys, 1, {{"fieldPath", text()}, {"apiVersion", text()}})},
+        {"resourceFieldRef",
+         closed_map(k_resource_field_ref_keys, 1,
+                    {{"resource", text()}, {"containerName", text()}, {"divisor", quantity()}})},
+    };
+    json source = closed_map(k_env_source_keys, 0, std::move(sources));
+    source["minProperties"] = 1;
+    source["maxProperties"] = 1;
+    // An empty value is the empty string.
+    return {
+        {"anyOf", json::array({{{"type", json::array({"string", "number", "boolean", "null"})}}, source})}};
+}
+
+json env_from() {
+    json item =
+        closed_map(k_env_from_keys, 0,
+                   {{k_env_from_keys[0], name_ref()}, {k_env_from_keys[1], name_ref()}, {"prefix", text()}});
+    item["oneOf"] = json::array({{{"required", json::array({k_env_from_keys[0]})}},
+                                 {{"required", json::array({k_env_from_keys[1]})}}});
+    return {{"type", "array"}, {"items", std::move(item)}};
+}
+
+json resources() {
+    const json amounts = {
+        {"type", "object"}, {"propertyNames", qualified_name(true)}, {"additionalProperties", quantity()}};
+    json properties = json::object();
+    for (const std::string_view key : k_resources_keys)
+        properties[std::string(key)] = amounts;
+    return closed_map(k_resources_keys, 0, std::move(properties));
+}
+
+json param() {
+    json properties = {
+        {"default", {{"type", json::array({"string", "number", "boolean", "null"})}}},
+        {"required", {{"type", "boolean"}}},
+        {"description", text()},
+        {"pattern", text()},
+        {"enum", {{"type", "array"}, {"minItems", 1}, {"items", text()}}},
+    };
+    for (auto entry = properties.begin(); entry != properties.end(); ++entry) {
+        const std::string_view description = man_description(k_params_section, entry.key());
+        if (!description.empty()) (*entry)["description"] = description;
+    }
+    json schema = closed_map(k_param_keys, 0, std::move(properties));
+    schema["type"] = json::array({"object", "null"});
+    // A required param may not have a default.
+    schema["if"] = {{"type", "object"},
+                    {"required", json::array({"required"})},
+                    {"properties", {{"required", {{"const", true}}}}}};
+    schema["then"] = {{"not", {{"required", json::array({"default"})}}}};
+    return schema;
+}
+
+json field_schema(const FieldSpec& field) {
+    switch (field.kind) {
+    case FieldKind::text: return text();
+    case FieldKind::choice: {
+        json choices = json::array();
+        for (const std::string_view choice : field.choices)
+            choices.push_back(choice);
+        return {{"anyOf", json::array({{{"enum", std::move(choices)}}, template_string()})}};
+    }
+    case FieldKind::dns_label: return dns_label();
+    case FieldKind::dns_subdomain: return dns_subdomain();
+    case FieldKind::count: return count();
+    case FieldKind::string_list: return {{"type", "array"}, {"items", text()}};
+    case FieldKind::name_list: return {{"type", "array"}, {"items", dns_subdomain()}};
+    case FieldKind::label_map:
+    case FieldKind::selector_map:
+    case FieldKind::annotation_map:
+        return {{"type", "object"},
+                {"propertyNames", qualified_name(field.kind == FieldKind::selector_map)},
+                {"additionalProperties", field.kind == FieldKind::annotation_map ? text() : label_value()}};
+    case FieldKind::env:
+        return {{"type", "object"},
+                {"propertyNames", {{"pattern", k_env_name_pattern}}},
+                {"additionalProperties", env_value()}};
+    case FieldKind::env_from: return env_from();
+    case FieldKind::resources: return resources();
+    case FieldKind::object: return {{"type", "object"}};
+    case FieldKind::list: return {{"type", "array"}};
+    case FieldKind::params:
+        return {{"type", json::array({"object", "null"})},
+                {"propertyNames", {{"pattern", k_param_name_pattern}}},
+                {"additionalProperties", param()}};
+    }
+    return json::object();
+}
+
+// The keys of a job, or of defaults (without the keys only a job may set). Either may be empty.
+json section(bool is_defaults) {
+    json properties = json::object();
+    for (const FieldSpec& field : job_fields()) {
+        const bool job_only =
+            std::find(k_job_only_keys.begin(), k_job_only_keys.end(), field.key) != k_job_only_keys.end();
+        if (is_defaults && job_only) continue;
+        json schema = field_schema(field);
+        const std::string_view description = man_description(k_job_section, field.key);
+        if (!description.empty()) schema["description"] = description;
+        properties[std::string(field.key)] = std::move(schema);
+    }
+    return {{"type", json::array({"object", "null"})},
+            {"additionalProperties", false},
+            {"properties", std::move(properties)}};
+}
+
+} // namespace
+
+std::string_view man_description(std::string_view section, std::string_view key) {
+    for (const man::Description& description : man::k_descriptions) {
+        if (description.section == section && description.key == key) return description.text;
+    }
+    return {};
+}
+
+nlohmann::json project_json_schema() {
+    json properties = {
+        {"version", {{"const", k_project_version}}},
+        {"namespace", dns_label()},
+        {"defaults", {{"$ref", "#/$defs/defaults"}}},
+        {"jobs",
+         {{"type", json::array({"object", "null"})},
+          {"propertyNames", {{"pattern", dns_label_pattern(k_max_job_name_length)}}},
+          {"additionalProperties", {{"$ref", "#/$defs/job"}}}}},
+    };
+    for (const std::string_view key : k_project_keys) {
+        const std::string_view description = man_description(k_top_section, key);
+        if (!description.empty()) properties[std::string(key)]["description"] = description;
+    }
+    json schema = {
+        {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+        {"title", "kq.yaml"},
+        {"description", std::string("kq.yaml, ") + std::string(man::k_page_summary) + "; see kq.yaml(5)"},
+        {"type", "object"},
+        {"additionalProperties", false},
+        {"required", names(k_required_project_keys)},
+        {"properties", std::move(properties)},
+        {"$defs", {{"job", section(false)}, {"defaults", section(true)}}},
+    };
+    // Every job needs an image, its own or from defaults.
+    schema["if"] = {
+        {"required", json::array({"defaults"})},
+        {"properties", {{"defaults", {{"type", "object"}, {"required", json::array({"image"})}}}}}};
+    schema["else"] = {
+        {"properties",
+         {{"jobs", {{"additionalProperties", {{"type", "object"}, {"required", json::array({"image"})}}}}}}}};
+    return schema;
+}
+
+} // namespace kq::project

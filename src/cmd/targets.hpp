@@ -22,8 +22,9 @@ std::string jobs_namespace(const Context& context, const kube::ClientConfig& con
                            const std::optional<project::Project>& project,
                            const std::string& definition = "");
 
-// The Jobs' API paths and kq's selector, from the jobs layer.
+// The Jobs' API paths, kq's selector and a Job's printed name, from the jobs layer.
 using jobs::job_path;
+using jobs::job_ref;
 using jobs::jobs_path;
 using jobs::managed_selector;
 using jobs::pods_path;

@@ -63,7 +63,8 @@ jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& names
     };
     if (print_results) {
         handlers.finished = [&context](const kube::JobSummary& job, const kube::JobResult&) {
-            context.out << fmt::format("{} {}\n", jobs::job_ref(job.name), job.succeeded ? "complete" : "failed");
+            context.out << fmt::format("{} {}\n", jobs::job_ref(job.name),
+                                       job.succeeded ? "complete" : "failed");
         };
     }
     jobs::AwaitOutcome outcome = jobs::await_jobs(client, namespace_name, jobs, options, handlers);

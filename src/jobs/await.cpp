@@ -64,8 +64,8 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
 }
 
 // The timeout Error of a wait that ran out of time before every Job (or its logs) had finished.
-[[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name, const kube::JobWatch& watch,
-                            const AwaitOptions& options) {
+[[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name,
+                            const kube::JobWatch& watch, const AwaitOptions& options) {
     std::vector<std::string> waiting;
     for (const std::string& name : watch.names()) {
         const auto job = kube::summarize_job(watch.jobs().at(name));
@@ -75,7 +75,8 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
     if (const std::optional<kube::Client::Outage> outage = confirm_outage(client, namespace_name, watch)) {
         // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
         const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
-        fail(ErrorKind::timeout, "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
+        fail(ErrorKind::timeout,
+             "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
              options.timeout_text, what, human_duration(away), outage->error.what());
     }
     if (waiting.empty()) {

@@ -129,8 +129,8 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
         Planned entry;
         entry.params = lines.empty() ? 0 : index;
         if (!options.idempotency_key.empty()) {
-            const std::string key = total == 1 ? options.idempotency_key
-                                               : fmt::format("{}/{}", options.idempotency_key, index);
+            const std::string key =
+                total == 1 ? options.idempotency_key : fmt::format("{}/{}", options.idempotency_key, index);
             entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
         } else if (!options.name.empty()) {
             entry.fixed_name = options.name;
@@ -246,7 +246,8 @@ void throw_if_not_created(const CreateReport& report) {
     const size_t shown = std::min(failures.size(), k_failures_shown);
     std::vector<std::string> head(failures.begin(), failures.begin() + static_cast<std::ptrdiff_t>(shown));
     fail(ErrorKind::cluster, "{} of {} Jobs were not created: {}{}", failures.size(), report.total,
-         fmt::join(head, "; "), failures.size() > shown ? fmt::format("; and {} more", failures.size() - shown) : "");
+         fmt::join(head, "; "),
+         failures.size() > shown ? fmt::format("; and {} more", failures.size() - shown) : "");
 }
 
 } // namespace kq::jobs

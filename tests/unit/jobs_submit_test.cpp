@@ -14,25 +14,25 @@
 #include <string>
 #include <vector>
 
-using nlohmann::json;
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
 
 // A definition "resize" whose one param goes into the container's args and must be one of three sizes.
 const kq::project::JobDef& resize_job() {
-    static const kq::project::Project project = kq::project::load_project(
-        "version: 1\n"
-        "jobs:\n"
-        "  resize:\n"
-        "    image: busybox\n"
-        "    args: ['--size={{ params.size }}']\n"
-        "    params:\n"
-        "      size: {default: '10', enum: ['10', '20', '30']}\n",
-        "kq.yaml");
+    static const kq::project::Project project =
+        kq::project::load_project("version: 1\n"
+                                  "jobs:\n"
+                                  "  resize:\n"
+                                  "    image: busybox\n"
+                                  "    args: ['--size={{ params.size }}']\n"
+                                  "    params:\n"
+                                  "      size: {default: '10', enum: ['10', '20', '30']}\n",
+                                  "kq.yaml");
     return *project.find_job("resize");
 }
 
@@ -46,7 +46,8 @@ std::string hash_of(const json& manifest) {
     return manifest["metadata"]["labels"]["kq.dev/spec-hash"].get<std::string>();
 }
 
-FakeResponse answer(int status, const json& body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+FakeResponse answer(int status, const json& body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
     FakeResponse response;
     response.status = status;
     response.body = body.dump();
@@ -64,7 +65,8 @@ json status(int code, const std::string& reason, const std::string& message) {
 json created_from(const json& manifest, int number) {
     json object = manifest;
     if (!object["metadata"].contains("name"))
-        object["metadata"]["name"] = object["metadata"]["generateName"].get<std::string>() + std::to_string(number);
+        object["metadata"]["name"] =
+            object["metadata"]["generateName"].get<std::string>() + std::to_string(number);
     object["metadata"]["namespace"] = "batch";
     object["metadata"]["managedFields"] = json::array({{{"manager", "kq"}}});
     return object;
@@ -110,7 +112,8 @@ struct Told {
     kq::jobs::CreateHandlers handlers() {
         kq::jobs::CreateHandlers handlers;
         handlers.created = [this](const json& object, bool unchanged) {
-            lines.push_back(object["metadata"]["name"].get<std::string>() + (unchanged ? " unchanged" : " created"));
+            lines.push_back(object["metadata"]["name"].get<std::string>() +
+                            (unchanged ? " unchanged" : " created"));
         };
         return handlers;
     }
@@ -206,9 +209,9 @@ TEST_CASE("plan: a bad params line fails naming the file and line, before any cr
             kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n{\"size\": \"25\"}\n"));
         (void)kq::jobs::create_all(client, "batch", submission, {});
     };
-    CHECK(error_of(submit, kq::ErrorKind::usage) ==
-          "sizes.jsonl:2: -p \"size=25\": param \"size\" of job \"resize\" is not one of \"10\", \"20\", \"30\"; "
-          "did you mean \"20\"?");
+    CHECK(error_of(submit, kq::ErrorKind::usage) == "sizes.jsonl:2: -p \"size=25\": param \"size\" of job "
+                                                    "\"resize\" is not one of \"10\", \"20\", \"30\"; "
+                                                    "did you mean \"20\"?");
     CHECK(requests == 0);
     // A line that is no JSON object fails while reading the file.
     CHECK(error_of([&] { (void)kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n[1]\n")); },
@@ -236,7 +239,8 @@ TEST_CASE("adoption: a 409 on an idempotent name with the same spec is this subm
     CHECK(report.created == 1);
     CHECK(submission.entries[0].unchanged);
     CHECK(submission.entries[0].created == existing);
-    CHECK(sorted_requests(server) == std::vector<std::string>{"GET " + k_jobs + "/" + name, "POST " + k_jobs});
+    CHECK(sorted_requests(server) ==
+          std::vector<std::string>{"GET " + k_jobs + "/" + name, "POST " + k_jobs});
 }
 
 TEST_CASE("adoption: a 409 on an idempotent name with another spec is a usage error") {
@@ -253,10 +257,12 @@ TEST_CASE("adoption: a 409 on an idempotent name with another spec is a usage er
         return answer(200, existing);
     });
     kq::kube::Client client(config_for(server), fast_retries());
-    CHECK(error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); }, kq::ErrorKind::usage) ==
-          "--idempotency-key: job.batch/" + name + " already exists with a different spec (spec-hash " + ours +
-              " here, 0123456789abcdef there): the key \"run-7\" was used with other params or another version "
-              "of definition \"resize\"; use a new key");
+    CHECK(
+        error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                 kq::ErrorKind::usage) ==
+        "--idempotency-key: job.batch/" + name + " already exists with a different spec (spec-hash " + ours +
+            " here, 0123456789abcdef there): the key \"run-7\" was used with other params or another version "
+            "of definition \"resize\"; use a new key");
     CHECK_FALSE(submission.entries[0].unchanged);
 }
 
@@ -271,8 +277,8 @@ TEST_CASE("adoption: without an idempotency key a taken --name is the server's 4
         return answer(200, existing);
     });
     kq::kube::Client client(config_for(server), fast_retries());
-    CHECK(error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); }, kq::ErrorKind::cluster) ==
-          "jobs.batch \"resize-now\" already exists");
+    CHECK(error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                   kq::ErrorKind::cluster) == "jobs.batch \"resize-now\" already exists");
 }
 
 TEST_CASE("one Job whose create answer was lost is not sent again, and the error says it may exist") {
@@ -286,8 +292,9 @@ TEST_CASE("one Job whose create answer was lost is not sent again, and the error
     const std::string message = error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
                                          kq::ErrorKind::cluster);
     CHECK(message == "the connection to " + server.url() +
-                         " broke (context \"fake\" in /fake/config): Empty reply from server; the Job may have been created: look with 'kq list' before submitting again (with "
-                            "--idempotency-key a repeated submission finds its Job instead of making another)");
+                         " broke (context \"fake\" in /fake/config): Empty reply from server; the Job may "
+                         "have been created: look with 'kq list' before submitting again (with "
+                         "--idempotency-key a repeated submission finds its Job instead of making another)");
     CHECK(server.requests().size() == 1);
 }
 
@@ -303,20 +310,23 @@ TEST_CASE("fan-out: failed creates are listed by their place in the submission, 
         if (args_of(manifest) == "--size=20")
             return answer(500, status(500, "InternalError", "etcdserver: request timed out"));
         if (args_of(manifest) == "--size=30") {
-            return answer(422, status(422, "Invalid",
-                                      "Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"));
+            return answer(422,
+                          status(422, "Invalid",
+                                 "Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"));
         }
         return answer(201, created_from(manifest, number));
     });
     kq::kube::Client client(config_for(server), fast_retries());
     Told told;
-    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
+    const kq::jobs::CreateReport report =
+        kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
     CHECK(report.total == 4);
     CHECK(report.created == 2);
     CHECK(report.throttled == 0);
-    CHECK(report.failures == std::vector<std::string>{
-                                 "Job 2: etcdserver: request timed out",
-                                 "Job 3: Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"});
+    CHECK(report.failures ==
+          std::vector<std::string>{
+              "Job 2: etcdserver: request timed out",
+              "Job 3: Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"});
     CHECK(told.lines.size() == 2);
     // Without --wait only the name of each created Job is kept.
     CHECK(submission.entries[0].created.size() == 1);
@@ -325,7 +335,8 @@ TEST_CASE("fan-out: failed creates are listed by their place in the submission, 
     // A create the server refused is not sent again: it may have acted on it.
     CHECK(server.requests().size() == 4);
     CHECK(error_of([&] { kq::jobs::throw_if_not_created(report); }, kq::ErrorKind::cluster) ==
-          "2 of 4 Jobs were not created: Job 2: etcdserver: request timed out; Job 3: Job.batch \"resize-x\" is "
+          "2 of 4 Jobs were not created: Job 2: etcdserver: request timed out; Job 3: Job.batch \"resize-x\" "
+          "is "
           "invalid: spec.template: Forbidden: by policy");
 }
 
@@ -333,7 +344,8 @@ TEST_CASE("fan-out: the error quotes the first ten failures and counts the rest"
     kq::jobs::PlanOptions options;
     options.count = 12;
     kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
-    FakeApiServer server([&](const FakeRequest&, int) { return answer(403, status(403, "Forbidden", "no")); });
+    FakeApiServer server(
+        [&](const FakeRequest&, int) { return answer(403, status(403, "Forbidden", "no")); });
     kq::kube::Client client(config_for(server), fast_retries());
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
     CHECK(report.created == 0);
@@ -362,9 +374,10 @@ TEST_CASE("fan-out: a lost answer without a fixed name is not retried and may ha
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
     CHECK(report.created == 1);
     REQUIRE(report.failures.size() == 1);
-    CHECK(report.failures[0] == "Job 2: the connection to " + server.url() +
-                                    " broke (context \"fake\" in /fake/config): Empty reply from server (it may "
-                                    "have been created)");
+    CHECK(report.failures[0] ==
+          "Job 2: the connection to " + server.url() +
+              " broke (context \"fake\" in /fake/config): Empty reply from server (it may "
+              "have been created)");
     std::sort(seen.begin(), seen.end());
     CHECK(seen == std::vector<std::string>{"--size=10", "--size=20"});
 }
@@ -393,7 +406,8 @@ TEST_CASE("fan-out: with fixed names a lost answer is sent again, and its 409 is
     });
     kq::kube::Client client(config_for(server), fast_retries());
     Told told;
-    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
+    const kq::jobs::CreateReport report =
+        kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
     CHECK(report.failures.empty());
     CHECK(report.created == 2);
     CHECK(dropped_posts == 2);
@@ -404,8 +418,8 @@ TEST_CASE("fan-out: with fixed names a lost answer is sent again, and its 409 is
 }
 
 TEST_CASE("fan-out: 429s with Retry-After are waited out, retried and counted") {
-    kq::jobs::Submission submission =
-        kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"10\"}\n{\"size\": \"20\"}\n{\"size\": \"30\"}\n"));
+    kq::jobs::Submission submission = kq::jobs::plan(
+        resize_job(), "batch", lines("{\"size\": \"10\"}\n{\"size\": \"20\"}\n{\"size\": \"30\"}\n"));
     std::mutex mutex;
     int throttled = 0;
     FakeApiServer server([&](const FakeRequest& request, int index) {

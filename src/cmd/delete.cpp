@@ -2,16 +2,15 @@
 #include "cmd/commands.hpp"
 #include "cmd/job_filters.hpp"
 #include "cmd/targets.hpp"
-#include "kube/job_queries.hpp"
+#include "jobs/select.hpp"
 #include "project/render.hpp"
 #include "util/error.hpp"
-#include "util/text.hpp"
+#include "util/time.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
 
-#include <map>
 #include <memory>
 #include <ostream>
 
@@ -52,137 +51,10 @@ delete has been answered, also when some failed (kq then exits 123):
   {"deleted": [{"name", "namespace"}], "dryRun"}
 "dryRun" is null, "client" or "server"; with a dry run "deleted" lists what would be deleted.)";
 
-// How many deletes are on the wire at once: enough to hide latency, few enough not to crowd out
-// others' requests to the API server (kubectl's default client rate is lower still).
-constexpr std::size_t k_in_flight = 32;
-
-// The outcome of one delete, kept until its line is due.
-struct Outcome {
-    bool deleted = false;
-    std::optional<kube::ApiError> error;
-};
-
 std::string propagation_policy(const std::string& cascade) {
     if (cascade == "foreground") return "Foreground";
     if (cascade == "orphan") return "Orphan";
     return "Background";
-}
-
-// kq's Jobs that a bulk selection means, in the API's order.
-std::vector<std::string> bulk_names(kube::Client& client, const std::string& namespace_name,
-                                    const DeleteSelection& selection) {
-    const auto state = parse_state_filter(selection.status, "--status");
-    const auto age = parse_age_filter(selection.older_than, "--older-than");
-    const TimePoint now = now_seconds();
-    auto keep = [&](const nlohmann::json& job) {
-        const kube::JobSummary summary = kube::summarize_job(job);
-        return (!state || kube::matches_state(summary, *state)) &&
-               (!age || kube::older_than(summary, *age, now));
-    };
-    std::vector<std::string> names;
-    if (!selection.definition.empty()) {
-        const std::string newest = newest_job(client, namespace_name, selection.definition);
-        if (!state && !age) return {newest};
-        if (keep(client.get(job_path(namespace_name, newest)))) names.push_back(newest);
-        return names;
-    }
-    kube::ListOptions options;
-    options.label_selector = managed_selector("", selection.selector);
-    options.limit = list_page_size();
-    client.list(jobs_path(namespace_name), options, [&](nlohmann::json& page) {
-        if (!page.contains("items") || !page["items"].is_array()) return;
-        for (const nlohmann::json& item : page["items"]) {
-            if (keep(item)) names.push_back(item["metadata"].value("name", ""));
-        }
-    });
-    return names;
-}
-
-// The errors of a delete: the first few, to show, and how many there were.
-struct Failures {
-    static constexpr std::size_t k_shown = 3; // errors a message quotes
-    std::vector<kube::ApiError> first;        // the first k_shown
-    std::size_t count = 0;                    // all of them
-};
-
-// Deletes (or, for a client dry run, reads) each Job, at most k_in_flight at once, and prints each
-// outcome in the names' order as soon as those before it are printed; returns the errors.
-Failures delete_jobs(kube::Client& client, const std::string& namespace_name,
-                     const std::vector<std::string>& names, const DeleteOptions& options, bool bulk,
-                     std::ostream& out, std::vector<std::string>& deleted) {
-    const bool client_dry_run = options.dry_run == "client";
-    const std::string suffix = client_dry_run                ? " (dry run)"
-                               : options.dry_run == "server" ? " (server dry run)"
-                                                             : "";
-    // A Job gone before its delete is what a bulk delete wanted anyway, as kubectl's -l and --all treat it.
-    const bool ignore_not_found = options.ignore_not_found || bulk;
-    nlohmann::json delete_options = {{"kind", "DeleteOptions"},
-                                     {"apiVersion", "v1"},
-                                     {"propagationPolicy", propagation_policy(options.cascade)}};
-    // In the body, not the query: the API server reads a DELETE's options from its body when it has one
-    // and then ignores ?dryRun=All, which would make a dry run real.
-    if (options.dry_run == "server") delete_options["dryRun"] = {"All"};
-
-    Failures failures;
-    std::map<std::size_t, Outcome> done; // finished out of order, waiting for the ones before them
-    std::size_t next_start = 0;
-    std::size_t next_print = 0;
-    std::function<void()> start_more = [&] {
-        while (next_start < names.size() && next_start < next_print + k_in_flight) {
-            const std::size_t index = next_start++;
-            kube::ApiRequest request;
-            request.path = job_path(namespace_name, names[index]);
-            if (client_dry_run) {
-                request.method = "GET";
-            } else {
-                request.method = "DELETE";
-                request.body = delete_options;
-            }
-            client.start(std::move(request), [&, index](kube::ApiResult&& result) {
-                Outcome outcome;
-                if (result.ok())
-                    outcome.deleted = true;
-                else if (!(ignore_not_found && result.error->not_found()))
-                    outcome.error = std::move(result.error);
-                done.emplace(index, std::move(outcome));
-                for (auto next = done.find(next_print); next != done.end(); next = done.find(next_print)) {
-                    if (next->second.deleted) {
-                        if (options.output.empty()) {
-                            out << "job.batch/" << names[next_print] << " deleted" << suffix << '\n'
-                                << std::flush;
-                        } else if (options.output == "name") {
-                            out << "job.batch/" << names[next_print] << '\n' << std::flush;
-                        } else {
-                            deleted.push_back(names[next_print]);
-                        }
-                    }
-                    if (next->second.error && failures.count++ < Failures::k_shown) {
-                        failures.first.push_back(std::move(*next->second.error));
-                    }
-                    done.erase(next);
-                    ++next_print;
-                }
-                start_more();
-            });
-        }
-    };
-    start_more();
-    client.run([&] { return next_print == names.size(); });
-    return failures;
-}
-
-// One error for all that went wrong: itself when alone (keeping its exit code), else the first few.
-[[noreturn]] void throw_failures(const Failures& failures) {
-    if (failures.count == 1) throw failures.first.front();
-    std::vector<std::string> messages;
-    for (const kube::ApiError& error : failures.first)
-        messages.push_back(error.what());
-    std::string message = join(messages, "; ");
-    if (failures.count > failures.first.size()) {
-        const std::size_t more = failures.count - failures.first.size();
-        message += fmt::format("; and {}", plural(more, "more error", "more errors"));
-    }
-    throw Error(ErrorKind::cluster, message);
 }
 
 // The --dry-run mode: "none", "client" or "server"; kubectl's older true and false are client and none.
@@ -219,17 +91,45 @@ void run_delete(DeleteOptions options, Context& context) {
     auto client = connect(context);
     const std::string namespace_name = command_namespace(context, *client, selection.definition);
     const bool bulk = selection.names.empty();
-    const std::vector<std::string> names =
-        bulk ? bulk_names(*client, namespace_name, selection) : selection.names;
+    std::vector<std::string> names = selection.names;
+    if (bulk) {
+        jobs::BulkSelection wanted;
+        wanted.definition = selection.definition;
+        wanted.selector = selection.selector;
+        wanted.state = parse_state_filter(selection.status, "--status");
+        wanted.age = parse_age_filter(selection.older_than, "--older-than");
+        wanted.now = now_seconds();
+        wanted.page_size = list_page_size();
+        names = jobs::bulk_names(*client, namespace_name, wanted);
+    }
     if (names.empty()) {
         context.err << no_resources_message("") << '\n';
         print_document(options, namespace_name, {}, context.out);
         return;
     }
+    jobs::DeleteOptions how;
+    how.propagation_policy = propagation_policy(options.cascade);
+    how.dry_run = options.dry_run == "client"   ? jobs::DeleteOptions::DryRun::client
+                  : options.dry_run == "server" ? jobs::DeleteOptions::DryRun::server
+                                                : jobs::DeleteOptions::DryRun::none;
+    // A Job gone before its delete is what a bulk delete wanted anyway, as kubectl's -l and --all treat it.
+    how.ignore_not_found = options.ignore_not_found || bulk;
+    const std::string suffix = options.dry_run == "client"   ? " (dry run)"
+                               : options.dry_run == "server" ? " (server dry run)"
+                                                             : "";
     std::vector<std::string> deleted; // for -o json|yaml
-    const Failures failures = delete_jobs(*client, namespace_name, names, options, bulk, context.out, deleted);
+    auto tell = [&](const std::string& name) {
+        if (options.output.empty()) {
+            context.out << "job.batch/" << name << " deleted" << suffix << '\n' << std::flush;
+        } else if (options.output == "name") {
+            context.out << "job.batch/" << name << '\n' << std::flush;
+        } else {
+            deleted.push_back(name);
+        }
+    };
+    const jobs::DeleteFailures failures = jobs::delete_jobs(*client, namespace_name, names, how, tell);
     print_document(options, namespace_name, deleted, context.out);
-    if (failures.count > 0) throw_failures(failures);
+    if (failures.count > 0) jobs::throw_delete_failures(failures);
 }
 
 } // namespace

@@ -1,7 +1,3 @@
-// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
-// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
@@ -78,12 +74,12 @@ void run_logs(const LogsOptions& options, Context& context) {
             [&](const std::string& note) { context.err << "kq: " << note << '\n'; });
         return;
     }
-    AwaitOptions await;
+    jobs::AwaitOptions await;
     await.logs = true;
     await.log_request = request;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
-    throw_if_failed(await_jobs(*client, namespace_name, {job}, await, context));
+    jobs::throw_if_failed(await_printing(*client, namespace_name, {job}, await, context));
 }
 
 } // namespace

@@ -1,38 +1,29 @@
-// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
-// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/container_args.hpp"
 #include "cmd/project_loading.hpp"
-#include "cmd/submission.hpp"
 #include "cmd/output.hpp"
 #include "cmd/targets.hpp"
+#include "jobs/submit.hpp"
 #include "jobs/unique.hpp"
-#include "kube/job_status.hpp"
-#include "project/labels.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
 #include "project/render.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
-#include "util/text.hpp"
-#include "util/time.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <memory>
+#include <iostream>
 #include <ostream>
+#include <sstream>
 
 namespace kq::cmd {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Every flag and argument of `kq submit` and `kq run`.
 struct SubmitOptions {
@@ -56,54 +47,11 @@ struct SubmitOptions {
     bool is_run = false; // kq run: logs and wait always, the result as the exit status
 };
 
-// How many creates may be on the wire at once in a fan-out: enough to fill an HTTP/2 connection,
-// few enough not to trip the API server's max-mutating-requests-inflight (200 by default).
-constexpr size_t k_create_concurrency = 64;
-
 // The largest --params-file read.
 constexpr size_t k_max_params_file = 64 * 1024 * 1024;
 
-std::string label_of(const nlohmann::json& object, std::string_view label) {
-    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return {};
-    const nlohmann::json& metadata = object["metadata"];
-    if (!metadata.contains("labels") || !metadata["labels"].is_object()) return {};
-    const auto found = metadata["labels"].find(std::string(label));
-    return found != metadata["labels"].end() && found->is_string() ? found->get<std::string>()
-                                                                   : std::string();
-}
-
-// One Job of a submission: what its manifest is made from, and what became of it.
-struct Planned {
-    size_t params = 0;      // its params: an index into Submission::params
-    std::string fixed_name; // idempotent or --name
-    std::string spec_hash;  // its manifest's, which a 409 on a fixed name compares with the existing Job's
-    nlohmann::json created; // the object the server returned (or the existing one)
-    bool unchanged = false;
-    std::optional<std::string> error;
-};
-
-// The Jobs of a submission. plan() renders every manifest once to check it, so that a bad param line
-// creates nothing, but keeps none of them: each is rendered again when its create is sent, so a fan-out
-// of thousands of Jobs holds only the manifests on the wire. Jobs that render alike (--count without
-// fixed names) share one manifest.
-struct Submission {
-    const project::JobDef* job = nullptr;
-    project::RenderRequest base;              // all but the params and the name
-    std::vector<project::ParamValues> params; // one set per params-file line, or one set shared by all
-    std::vector<Planned> entries;
-    nlohmann::json shared; // the one manifest of all entries, when they render alike
-    bool claim = false;    // --unique: created as a suspended claim (jobs/unique.hpp)
-
-    nlohmann::json manifest(const Planned& entry) const {
-        if (!shared.is_null()) return shared;
-        project::RenderRequest request = base;
-        request.params = params[entry.params];
-        if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
-        nlohmann::json rendered = project::render_job(*job, request);
-        if (claim) jobs::make_claim(rendered);
-        return rendered;
-    }
-};
+using jobs::Planned;
+using jobs::Submission;
 
 void check_flags(const SubmitOptions& options) {
     check_container_args(*options.args, options.is_run ? "run" : "submit", options.job);
@@ -131,8 +79,11 @@ void check_flags(const SubmitOptions& options) {
 
 std::string params_file_text(const std::string& path) {
     if (path == "-") {
-        std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-        return text;
+        // Through the stream's buffer as a whole: GCC 12 sees a null dereference in an inlined
+        // istreambuf_iterator loop over std::cin, as rdbuf() may be null.
+        std::ostringstream text;
+        if (std::cin.rdbuf() != nullptr) text << std::cin.rdbuf();
+        return text.str();
     }
     return read_file(path, path, k_max_params_file);
 }
@@ -140,89 +91,21 @@ std::string params_file_text(const std::string& path) {
 // Renders every Job of the submission before creating any, so a bad param line creates nothing.
 Submission plan(const SubmitOptions& options, const project::JobDef& job, const std::string& namespace_name,
                 bool namespace_known = true) {
-    const project::ParamValues flags = project::parse_param_flags(options.params);
-    std::vector<project::ParamValues> lines;
-    if (!options.params_file.empty()) {
-        lines = parse_params_lines(params_file_text(options.params_file),
-                                   options.params_file == "-" ? "<stdin>" : options.params_file);
-    }
-    Submission submission;
-    submission.job = &job;
-    submission.base.extra_args = options.args->args;
-    if (namespace_known) submission.base.namespace_override = namespace_name;
-    submission.base.env = process_env;
-    // --count repeats one set of params; a params file has one per line.
-    submission.params = submission_params(flags, lines, lines.empty() ? 1 : options.count);
-    const size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();
-    std::vector<Planned>& planned = submission.entries;
-    planned.reserve(total);
-    const bool alike = lines.empty() && options.idempotency_key.empty() && options.name.empty();
-    for (size_t index = 0; index < total; ++index) {
-        Planned entry;
-        entry.params = lines.empty() ? 0 : index;
-        if (!options.idempotency_key.empty()) {
-            const std::string key = total == 1 ? options.idempotency_key
-                                               : fmt::format("{}/{}", options.idempotency_key, index);
-            entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
-        } else if (!options.name.empty()) {
-            entry.fixed_name = options.name;
-        }
-        if (alike && index > 0) { // the same manifest as the first
-            entry.spec_hash = planned.front().spec_hash;
-            planned.push_back(std::move(entry));
-            continue;
-        }
-        try {
-            nlohmann::json manifest = submission.manifest(entry);
-            entry.spec_hash = label_of(manifest, project::k_label_spec_hash);
-            if (alike && total > 1) submission.shared = std::move(manifest);
-        } catch (const Error& error) {
-            if (total == 1) throw;
-            const std::string where = lines.empty() ? fmt::format("Job {} of {}", index + 1, total)
-                                                    : fmt::format("{}:{}", options.params_file, index + 1);
-            throw Error(error.kind(), fmt::format("{}: {}", where, error.what()));
-        }
-        planned.push_back(std::move(entry));
-    }
-    return submission;
-}
-
-// Handles 409 AlreadyExists for a fixed name: the same rendered spec is this submission's own earlier
-// Job (a retried CI step), anything else is a conflict.
-void adopt_existing(kube::Client& client, const std::string& namespace_name, Planned& entry,
-                    const SubmitOptions& options) {
-    nlohmann::json existing = client.get(job_path(namespace_name, entry.fixed_name));
-    const std::string& ours = entry.spec_hash;
-    const std::string theirs = label_of(existing, project::k_label_spec_hash);
-    if (options.idempotency_key.empty()) {
-        fail(ErrorKind::cluster, "jobs.batch \"{}\" already exists", entry.fixed_name);
-    }
-    if (ours != theirs) {
-        fail(ErrorKind::usage,
-             "--idempotency-key: {} already exists with a different spec (spec-hash {} here, {} there): the "
-             "key "
-             "\"{}\" was used with other params or another version of definition \"{}\"; use a new key",
-             job_ref(entry.fixed_name), ours, theirs.empty() ? "none" : theirs, options.idempotency_key,
-             options.job);
-    }
-    entry.created = std::move(existing);
-    entry.unchanged = true;
-}
-
-// What to do about a create whose answer never came, when a retry could have made a second Job.
-constexpr const char* k_maybe_created_hint =
-    "the Job may have been created: look with 'kq list' before submitting again (with --idempotency-key "
-    "a repeated submission finds its Job instead of making another)";
-
-// True when a create without a fixed name reached the server but its answer was lost: the server may
-// have made the Job, and kq did not try again, as a second create would make a second Job.
-bool lost_create(const kube::ApiError& error, const Planned& entry) {
-    return entry.fixed_name.empty() && error.unreachable() && error.request_sent();
+    jobs::PlanOptions plan;
+    plan.params = project::parse_param_flags(options.params);
+    if (!options.params_file.empty()) plan.params_text = params_file_text(options.params_file);
+    plan.params_file = options.params_file;
+    plan.count = options.count;
+    plan.name = options.name;
+    plan.idempotency_key = options.idempotency_key;
+    plan.extra_args = options.args->args;
+    plan.namespace_known = namespace_known;
+    plan.env = process_env;
+    return jobs::plan(job, namespace_name, plan);
 }
 
 // A progress bar on stderr for a fan-out; only on a terminal.
-void show_progress(Context& context, size_t done, size_t total, bool enabled) {
-    if (!enabled) return;
+void show_progress(Context& context, size_t done, size_t total) {
     constexpr size_t k_width = 30;
     const size_t filled = total == 0 ? k_width : done * k_width / total;
     context.err << fmt::format("\r\033[Kcreating Jobs [{}{}] {}/{}", std::string(filled, '='),
@@ -230,149 +113,60 @@ void show_progress(Context& context, size_t done, size_t total, bool enabled) {
                 << std::flush;
 }
 
-// What a fan-out keeps of each Job the server created: what waiting on it needs (all of it but
-// managedFields, which nothing here reads), or without --wait only its name, so that thousands of
-// Jobs cost little memory.
-nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
-    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return object;
-    if (!waiting) {
-        nlohmann::json name_only;
-        name_only["metadata"]["name"] = std::move(object["metadata"]["name"]);
-        return name_only;
-    }
-    object["metadata"].erase("managedFields");
-    return object;
-}
-
-// The create of one planned Job. A fixed name makes a repeat harmless (a second create meets 409 and is
-// recognised), so only then may a create whose answer was lost be sent again.
-kube::ApiRequest create_request(const std::string& path, const Submission& submission, const Planned& entry,
-                                const std::string& dry_run_query) {
-    kube::ApiRequest request;
-    request.method = "POST";
-    request.path = path;
-    request.body = submission.manifest(entry);
-    if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
-    request.retry_unsafe = !entry.fixed_name.empty();
-    return request;
-}
-
-// The fan-out's output on stdout: with -o json or yaml one List of the created Jobs (in the order the
-// server answered), else a line for each.
+// Creates the submission's Jobs. A fan-out's output on stdout (or stderr for kq run) comes as the
+// server answers: with -o json or yaml one List of the created Jobs, else a line for each; then a
+// summary on stderr.
 void create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
                 const SubmitOptions& options, Context& context, const std::string& dry_run_query,
                 std::ostream& created_out) {
-    const std::string path = jobs_path(namespace_name);
-    std::vector<Planned>& planned = submission.entries;
-    if (planned.size() == 1) {
-        Planned& entry = planned.front();
-        try {
-            entry.created = client.call(create_request(path, submission, entry, dry_run_query));
-        } catch (const kube::ApiError& error) {
-            if (lost_create(error, entry)) {
-                throw Error(ErrorKind::cluster, fmt::format("{}; {}", error.what(), k_maybe_created_hint));
-            }
-            if (!error.already_exists() || entry.fixed_name.empty()) throw;
-            adopt_existing(client, namespace_name, entry, options);
-        }
+    jobs::CreateOptions create;
+    create.dry_run_query = dry_run_query;
+    create.keep_objects = options.wait;
+    if (submission.entries.size() == 1) {
+        (void)jobs::create_all(client, namespace_name, submission, create);
         return;
     }
-
-    // Fan-out: keep a bounded number of creates in flight over the one connection. Ctrl-C stops it
-    // between answers, so that the summary can say what was created.
-    catch_interrupts();
     std::optional<ListWriter> document;
     if (options.output == "json" || options.output == "yaml")
         document.emplace(created_out, parse_output_format(options.output), "job.batch");
-    const bool progress = context.live_status();
-    const auto started = Clock::now();
-    size_t next = 0;
-    size_t in_flight = 0;
-    size_t finished = 0;
-    size_t throttled = 0; // 429s the client waited out
-    std::vector<size_t> conflicts;
-    std::function<void()> start_more = [&] {
-        while (in_flight < k_create_concurrency && next < planned.size()) {
-            const size_t index = next++;
-            ++in_flight;
-            client.start(create_request(path, submission, planned[index], dry_run_query), [&, index](
-                                                                                  kube::ApiResult&& result) {
-                --in_flight;
-                ++finished;
-                Planned& done = planned[index];
-                if (result.ok()) {
-                    if (document) document->write(result.object);
-                    done.created = kept_of_created(std::move(result.object), options.wait);
-                    const std::string name = done.created["metadata"]["name"].get<std::string>();
-                    if (options.output == "name") {
-                        created_out << job_ref(name) << '\n';
-                    } else if (!document) {
-                        created_out << job_ref(name)
-                                    << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
-                    }
-                } else if (result.error->already_exists() && !done.fixed_name.empty()) {
-                    conflicts.push_back(index);
-                } else if (lost_create(*result.error, done)) {
-                    done.error = fmt::format("{} (it may have been created)", result.error->what());
-                } else {
-                    done.error = result.error->what();
-                }
-                throttled += static_cast<size_t>(result.throttled);
-                show_progress(context, finished, planned.size(), progress);
-                start_more();
-            });
+    jobs::CreateHandlers handlers;
+    handlers.created = [&](const nlohmann::json& object, bool unchanged) {
+        if (document) {
+            document->write(object);
+            return;
+        }
+        const std::string name = object["metadata"]["name"].get<std::string>();
+        if (options.output == "name") {
+            created_out << job_ref(name) << '\n';
+        } else if (unchanged) {
+            created_out << job_ref(name) << " unchanged\n";
+        } else {
+            created_out << job_ref(name) << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
         }
     };
-    start_more();
-    client.run([&] { return interrupted() || (finished == planned.size()); });
-    if (progress) context.err << "\r\033[K" << std::flush;
-    for (size_t index : conflicts) {
-        try {
-            adopt_existing(client, namespace_name, planned[index], options);
-            if (document) {
-                document->write(planned[index].created);
-            } else {
-                created_out << job_ref(planned[index].fixed_name)
-                            << (options.output == "name" ? "\n" : " unchanged\n");
-            }
-        } catch (const Error& error) {
-            planned[index].error = error.what();
-        }
+    if (context.live_status()) {
+        handlers.progress = [&context](size_t done, size_t total) { show_progress(context, done, total); };
+        handlers.progress_end = [&context] { context.err << "\r\033[K" << std::flush; };
+    }
+    jobs::CreateReport report;
+    try {
+        report = jobs::create_all(client, namespace_name, submission, create, handlers);
+    } catch (const Error&) {
+        created_out.flush();
+        throw;
     }
     created_out.flush();
-    if (interrupted()) {
-        const auto made = std::count_if(planned.begin(), planned.end(),
-                                        [](const Planned& entry) { return !entry.created.is_null(); });
-        throw Error(ErrorKind::interrupted,
-                    fmt::format("interrupted after creating {} of {} Jobs{}", made, planned.size(),
-                                in_flight == 0
-                                    ? ""
-                                    : fmt::format(" ({} more were being created and may exist)", in_flight)));
-    }
     // The document lists what was created, also when some creates failed (the error says which).
     if (document) document->finish();
-    const auto elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    std::vector<std::string> failures;
-    for (size_t index = 0; index < planned.size(); ++index) {
-        if (planned[index].error)
-            failures.push_back(fmt::format("Job {}: {}", index + 1, *planned[index].error));
-    }
-    const size_t created = planned.size() - failures.size();
     context.err << fmt::format("kq: {} {} of {} Jobs in {:.1f}s ({:.0f}/s){}\n",
-                               dry_run_query.empty() ? "submitted" : "validated", created, planned.size(),
-                               elapsed, elapsed > 0 ? static_cast<double>(created) / elapsed : 0.0,
-                               throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
-                                                           "each retried",
-                                                           throttled)
-                                             : "");
-    if (!failures.empty()) {
-        const size_t shown = std::min<size_t>(failures.size(), 10);
-        std::vector<std::string> head(failures.begin(),
-                                      failures.begin() + static_cast<std::ptrdiff_t>(shown));
-        fail(ErrorKind::cluster, "{} of {} Jobs were not created: {}{}", failures.size(), planned.size(),
-             fmt::join(head, "; "),
-             failures.size() > shown ? fmt::format("; and {} more", failures.size() - shown) : "");
-    }
+                               dry_run_query.empty() ? "submitted" : "validated", report.created, report.total,
+                               report.seconds,
+                               report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0.0,
+                               report.throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
+                                                                  "each retried",
+                                                                  report.throttled)
+                                                    : "");
+    jobs::throw_if_not_created(report);
 }
 
 void print_object(Context& context, const nlohmann::json& object, const std::string& output) {
@@ -466,11 +260,11 @@ void run_submit(SubmitOptions options, Context& context) {
     }
     if (!options.wait || !dry_run_query.empty()) return;
 
-    std::vector<nlohmann::json> jobs;
+    std::vector<nlohmann::json> created;
     for (const Planned& entry : planned) {
-        if (!entry.error) jobs.push_back(entry.created);
+        if (!entry.error) created.push_back(entry.created);
     }
-    AwaitOptions await;
+    jobs::AwaitOptions await;
     await.logs = options.logs;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
@@ -480,15 +274,16 @@ void run_submit(SubmitOptions options, Context& context) {
 
     auto cleanup = [&](bool succeeded) {
         if (options.cleanup == "always" || (options.cleanup == "on-success" && succeeded)) {
-            for (const nlohmann::json& object : jobs) {
-                delete_job(*client, namespace_name, object["metadata"]["name"].get<std::string>(),
-                           created_out);
+            for (const nlohmann::json& object : created) {
+                const std::string name = object["metadata"]["name"].get<std::string>();
+                jobs::delete_job(*client, namespace_name, name);
+                created_out << job_ref(name) << " deleted\n";
             }
         }
     };
-    AwaitOutcome outcome;
+    jobs::AwaitOutcome outcome;
     try {
-        outcome = await_jobs(*client, namespace_name, jobs, await, context);
+        outcome = await_printing(*client, namespace_name, created, await, context);
     } catch (const Error& error) {
         if (options.cleanup == "always") {
             const int signal = interrupt_signal();
@@ -502,7 +297,7 @@ void run_submit(SubmitOptions options, Context& context) {
         throw;
     }
     cleanup(outcome.exit_code == 0);
-    throw_if_failed(outcome);
+    jobs::throw_if_failed(outcome);
 }
 
 void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& options) {

@@ -2,6 +2,7 @@
 
 #include "cmd/context.hpp"
 #include "jobs/paths.hpp"
+#include "jobs/select.hpp"
 #include "kube/client.hpp"
 #include "project/project.hpp"
 
@@ -22,31 +23,19 @@ std::string jobs_namespace(const Context& context, const kube::ClientConfig& con
                            const std::optional<project::Project>& project,
                            const std::string& definition = "");
 
-// The Jobs' API paths and kq's selector, from the jobs layer.
+// The Jobs' API paths, kq's selector and a Job's printed name, from the jobs layer.
 using jobs::job_path;
+using jobs::job_ref;
 using jobs::jobs_path;
 using jobs::managed_selector;
 using jobs::pods_path;
 
-// The name of the newest Job of a definition (by creation time, then name); throws a usage Error
-// naming the definition and namespace when it has none.
-std::string newest_job(kube::Client& client, const std::string& namespace_name,
-                       const std::string& definition);
-
-// How a command names the Jobs it works on: NAME..., --job DEF, or -l SELECTOR (exactly one).
-struct JobSelection {
-    std::vector<std::string> names;
-    std::string definition; // --job
-    std::string selector;   // -l/--selector
-};
+// Selecting Jobs, from the jobs layer.
+using jobs::JobSelection;
+using jobs::newest_job;
+using jobs::select_jobs;
 
 // Checks that exactly one way of naming Jobs was used; throws a usage Error naming the flags.
 void check_selection(const JobSelection& selection, const char* command);
-
-// The names of the Jobs a selection means in a namespace: the names as given, the newest Job of the
-// definition, or the kq-managed Jobs matching the selector (sorted by creation time). May be empty
-// only for a selector.
-std::vector<std::string> select_jobs(kube::Client& client, const std::string& namespace_name,
-                                     const JobSelection& selection);
 
 } // namespace kq::cmd

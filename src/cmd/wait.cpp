@@ -1,11 +1,6 @@
-// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
-// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/submission.hpp"
 #include "cmd/targets.hpp"
 #include "project/render.hpp"
 #include "util/error.hpp"
@@ -47,7 +42,7 @@ at the top, kq's own exit status; "definition", "reason", "message", "pod" and "
 when they do not apply. A wait that times out or is interrupted prints no document.)";
 
 // The -o json|yaml document of a finished wait.
-nlohmann::json wait_document(const AwaitOutcome& outcome, const std::string& namespace_name) {
+nlohmann::json wait_document(const jobs::AwaitOutcome& outcome, const std::string& namespace_name) {
     auto text_or_null = [](const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); };
     nlohmann::json items = nlohmann::json::array();
     for (std::size_t index = 0; index < outcome.jobs.size(); ++index) {
@@ -77,14 +72,14 @@ void run_wait(const WaitOptions& options, Context& context) {
     if (names.empty())
         fail(ErrorKind::usage, "-l: no kq Jobs match \"{}\" in namespace \"{}\"", options.selector,
              namespace_name);
-    std::vector<nlohmann::json> jobs;
+    std::vector<nlohmann::json> objects;
     for (const std::string& name : names)
-        jobs.push_back(client->get(job_path(namespace_name, name)));
-    AwaitOptions await;
+        objects.push_back(client->get(job_path(namespace_name, name)));
+    jobs::AwaitOptions await;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
-    await.print_results = options.output.empty();
-    const AwaitOutcome outcome = await_jobs(*client, namespace_name, jobs, await, context);
+    const jobs::AwaitOutcome outcome =
+        await_printing(*client, namespace_name, objects, await, context, options.output.empty());
     if (options.output == "name") {
         for (const kube::JobSummary& job : outcome.jobs)
             context.out << job_ref(job.name) << '\n';
@@ -94,7 +89,7 @@ void run_wait(const WaitOptions& options, Context& context) {
         context.out << project::to_yaml(wait_document(outcome, namespace_name));
     }
     context.out.flush();
-    throw_if_failed(outcome);
+    jobs::throw_if_failed(outcome);
 }
 
 } // namespace

@@ -26,4 +26,6 @@ std::string pods_path(const std::string& namespace_name) {
     return fmt::format("/api/v1/namespaces/{}/pods", namespace_name);
 }
 
+std::string job_ref(const std::string& name) { return "job.batch/" + name; }
+
 } // namespace kq::jobs

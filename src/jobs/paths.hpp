@@ -16,4 +16,7 @@ std::string job_path(const std::string& namespace_name, const std::string& name)
 // The API path of a namespace's pods.
 std::string pods_path(const std::string& namespace_name);
 
+// A Job's kind and name as kubectl prints them after a change: "job.batch/NAME".
+std::string job_ref(const std::string& name);
+
 } // namespace kq::jobs

@@ -1,6 +1,6 @@
 // Inputs the libFuzzer targets of tests/fuzz found crashing kq, each kept as a test of the fix. The
 // crashing inputs themselves are in tests/fuzz/regressions/<target>/, replayed by the fuzz tests.
-#include "cmd/submission.hpp"
+#include "jobs/submission.hpp"
 #include "kube/auth.hpp"
 #include "kube/watch.hpp"
 #include "util/error.hpp"
@@ -102,7 +102,7 @@ TEST_CASE("1e999 in an exec plugin's output or a params file is an error, not an
               "plugin printed no ExecCredential: a number in it is out of range");
     }
     try {
-        (void)kq::cmd::parse_params_lines("{\"n\": 1e999}\n", "params.jsonl");
+        (void)kq::jobs::parse_params_lines("{\"n\": 1e999}\n", "params.jsonl");
         FAIL("no error");
     } catch (const kq::Error& error) {
         CHECK(error.kind() == kq::ErrorKind::usage);

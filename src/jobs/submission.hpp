@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kq::cmd {
+namespace kq::jobs {
 
 // The Job name an idempotency key gives: "<definition>-<10 hex digits>" from a SHA-256 of the
 // namespace, definition and key, cut to fit 63 characters, so a retried submission finds its Job.
@@ -23,7 +23,4 @@ std::vector<project::ParamValues> submission_params(const project::ParamValues& 
                                                     const std::vector<project::ParamValues>& file_lines,
                                                     int count);
 
-// A resource's kind and name as kubectl prints them after a change: "job.batch/NAME".
-std::string job_ref(const std::string& name);
-
-} // namespace kq::cmd
+} // namespace kq::jobs

@@ -1,11 +1,11 @@
-#include "cmd/submission.hpp"
+#include "jobs/submission.hpp"
 
 #include "util/error.hpp"
 #include "util/sha256.hpp"
 
 #include <fmt/format.h>
 
-namespace kq::cmd {
+namespace kq::jobs {
 namespace {
 
 constexpr size_t k_hash_digits = 10;
@@ -85,6 +85,4 @@ std::vector<project::ParamValues> submission_params(const project::ParamValues& 
     return all;
 }
 
-std::string job_ref(const std::string& name) { return "job.batch/" + name; }
-
-} // namespace kq::cmd
+} // namespace kq::jobs

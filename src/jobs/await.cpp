@@ -1,0 +1,212 @@
+#include "jobs/await.hpp"
+
+#include "jobs/paths.hpp"
+#include "kube/job_watch.hpp"
+#include "util/duration.hpp"
+#include "util/error.hpp"
+#include "util/signals.hpp"
+#include "util/time.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+namespace kq::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a timed-out wait asks the server whether it is back before saying that it is not.
+constexpr auto k_outage_probe = std::chrono::seconds(2);
+
+// How often the status of a wait without logs is told.
+constexpr auto k_progress_every = std::chrono::milliseconds(250);
+
+std::string progress_text(const kube::JobWatch& watch, Clock::time_point started) {
+    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
+    if (watch.names().size() == 1) {
+        const auto job = kube::summarize_job(watch.jobs().at(watch.names().front()));
+        return fmt::format("waiting for {}: {} {} ({})", job_ref(job.name), job.status,
+                           kube::completions_text(job), human_duration(waited));
+    }
+    size_t finished = 0;
+    for (const auto& [name, object] : watch.jobs())
+        finished += kube::summarize_job(object).finished ? 1 : 0;
+    return fmt::format("waiting for {} Jobs: {} finished ({})", watch.names().size(), finished,
+                       human_duration(waited));
+}
+
+std::string still_running_hint(const std::vector<std::string>& names, const std::string& namespace_name) {
+    const std::string ns_flag = fmt::format(" -n {}", namespace_name);
+    if (names.size() == 1) {
+        return fmt::format(
+            "{} keeps running; follow it with 'kq logs -f {}{}', delete it with 'kq delete {}{}'",
+            job_ref(names.front()), names.front(), ns_flag, names.front(), ns_flag);
+    }
+    return fmt::format(
+        "{} Jobs keep running; list them with 'kq list{}', delete them with 'kq delete NAME...{}'",
+        names.size(), ns_flag, ns_flag);
+}
+
+// At the deadline, a server that stopped answering is asked once more (for a moment), so that the
+// message says whether it is away now rather than whether a watch happened to be broken.
+std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const std::string& namespace_name,
+                                                   const kube::JobWatch& watch) {
+    if (!client.outage() || watch.names().empty()) return std::nullopt;
+    bool answered = false;
+    kube::ApiRequest request;
+    request.path = job_path(namespace_name, watch.names().front());
+    const kube::CallId probe = client.start(std::move(request), [&](kube::ApiResult&&) { answered = true; });
+    client.run([&] { return answered || !client.outage(); }, Clock::now() + k_outage_probe);
+    if (!answered) client.cancel(probe);
+    return client.outage();
+}
+
+// The timeout Error of a wait that ran out of time before every Job (or its logs) had finished.
+[[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name,
+                            const kube::JobWatch& watch, const AwaitOptions& options) {
+    std::vector<std::string> waiting;
+    for (const std::string& name : watch.names()) {
+        const auto job = kube::summarize_job(watch.jobs().at(name));
+        if (!job.finished) waiting.push_back(fmt::format("{} ({})", job_ref(name), job.status));
+    }
+    const std::string what = fmt::format("{}", fmt::join(waiting, ", "));
+    if (const std::optional<kube::Client::Outage> outage = confirm_outage(client, namespace_name, watch)) {
+        // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
+        const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
+        fail(ErrorKind::timeout,
+             "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
+             options.timeout_text, what, human_duration(away), outage->error.what());
+    }
+    if (waiting.empty()) {
+        fail(ErrorKind::timeout, "timed out after {} reading the logs of {}", options.timeout_text,
+             fmt::join(watch.names(), ", "));
+    }
+    fail(ErrorKind::timeout, "timed out after {} waiting for {}", options.timeout_text, what);
+}
+
+} // namespace
+
+AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
+                        const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
+                        const AwaitHandlers& handlers) {
+    catch_interrupts();
+    const auto started = Clock::now();
+    std::optional<Clock::time_point> deadline;
+    if (options.timeout) deadline = started + *options.timeout;
+    auto note = [&](const std::string& text) {
+        if (handlers.note) handlers.note(text);
+    };
+
+    std::vector<std::unique_ptr<kube::JobLogFollower>> followers;
+    std::map<std::string, kube::JobLogFollower*> follower_of;
+    kube::JobWatch watch(client, namespace_name);
+    for (const nlohmann::json& job : jobs)
+        watch.add(job);
+    if (options.logs) {
+        kube::LogRequest request = options.log_request;
+        if (jobs.size() > 1 && request.prefix == kube::LogPrefix::automatic)
+            request.prefix = kube::LogPrefix::always;
+        for (const nlohmann::json& job : jobs) {
+            auto follower = std::make_unique<kube::JobLogFollower>(
+                client, job, request,
+                [&handlers](std::string_view line) {
+                    if (handlers.log_line) handlers.log_line(line);
+                },
+                note);
+            follower->start();
+            follower_of[job.value("/metadata/name"_json_pointer, std::string())] = follower.get();
+            followers.push_back(std::move(follower));
+        }
+    }
+
+    // Followers learn of their Job's end from the watch, then read what is left before they finish.
+    auto finished = [&] {
+        if (interrupted() || watch.failed()) return true;
+        bool logs_done = true;
+        for (const auto& [name, follower] : follower_of) {
+            if (follower->failure()) return true;
+            follower->job_changed(watch.jobs().at(name));
+            if (!follower->poll()) logs_done = false;
+        }
+        return watch.all_finished() && logs_done;
+    };
+    const bool progress = handlers.progress && !options.logs;
+    Clock::time_point last_progress{};
+    const kube::RunOutcome outcome = client.run(
+        [&] {
+            if (progress && Clock::now() - last_progress >= k_progress_every) {
+                last_progress = Clock::now();
+                handlers.progress(progress_text(watch, started));
+            }
+            return finished();
+        },
+        deadline);
+    if (progress) handlers.progress("");
+
+    if (interrupted()) {
+        std::vector<std::string> running;
+        for (const std::string& name : watch.names()) {
+            if (!kube::summarize_job(watch.jobs().at(name)).finished) running.push_back(name);
+        }
+        if (!running.empty()) note(still_running_hint(running, namespace_name));
+        throw Error(ErrorKind::interrupted, "interrupted while waiting");
+    }
+    if (watch.failed()) throw *watch.failure();
+    for (auto& follower : followers) {
+        if (follower->failure()) throw *follower->failure();
+    }
+    if (outcome != kube::RunOutcome::done || !watch.all_finished())
+        timed_out(client, namespace_name, watch, options);
+
+    AwaitOutcome result;
+    for (const std::string& name : watch.names()) {
+        const nlohmann::json& object = watch.jobs().at(name);
+        const kube::JobSummary job = kube::summarize_job(object);
+        std::vector<nlohmann::json> pods;
+        if (!job.succeeded) {
+            auto found = follower_of.find(name);
+            pods =
+                found != follower_of.end() ? found->second->pod_list() : kube::list_job_pods(client, object);
+        }
+        kube::JobResult job_result = kube::job_result(job, pods);
+        if (handlers.finished) handlers.finished(job, job_result);
+        if (!job_result.succeeded) {
+            // With one Job the detail becomes the error message; with several, each is told here.
+            if (watch.names().size() > 1) note(job_result.detail);
+            if (result.exit_code == 0) result.exit_code = job_result.exit_code;
+        }
+        result.jobs.push_back(job);
+        result.results.push_back(std::move(job_result));
+    }
+    return result;
+}
+
+void throw_if_failed(const AwaitOutcome& outcome) {
+    if (outcome.exit_code == 0) return;
+    size_t failed = 0;
+    const kube::JobResult* first = nullptr;
+    for (const kube::JobResult& result : outcome.results) {
+        if (result.succeeded) continue;
+        ++failed;
+        if (first == nullptr) first = &result;
+    }
+    if (failed == 1) throw Error(ErrorKind::job_failed, first->detail, outcome.exit_code);
+    throw Error(ErrorKind::job_failed,
+                fmt::format("{} of {} Jobs failed; the first: {}", failed, outcome.results.size(),
+                            first != nullptr ? first->detail : ""),
+                outcome.exit_code);
+}
+
+void delete_job(kube::Client& client, const std::string& namespace_name, const std::string& name) {
+    const nlohmann::json options = {
+        {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
+    try {
+        client.remove(job_path(namespace_name, name), {}, options);
+    } catch (const kube::ApiError& error) {
+        if (!error.not_found()) throw;
+    }
+}
+
+} // namespace kq::jobs

@@ -1,0 +1,253 @@
+#include "jobs/submit.hpp"
+
+#include "jobs/paths.hpp"
+#include "jobs/submission.hpp"
+#include "jobs/unique.hpp"
+#include "kube/api_error.hpp"
+#include "project/labels.hpp"
+#include "util/error.hpp"
+#include "util/signals.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace kq::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How many creates may be on the wire at once in a fan-out: enough to fill an HTTP/2 connection,
+// few enough not to trip the API server's max-mutating-requests-inflight (200 by default).
+constexpr size_t k_create_concurrency = 64;
+
+// How many failures the error of a fan-out quotes.
+constexpr size_t k_failures_shown = 10;
+
+// What to do about a create whose answer never came, when a retry could have made a second Job.
+constexpr const char* k_maybe_created_hint =
+    "the Job may have been created: look with 'kq list' before submitting again (with --idempotency-key "
+    "a repeated submission finds its Job instead of making another)";
+
+std::string label_of(const nlohmann::json& object, std::string_view label) {
+    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return {};
+    const nlohmann::json& metadata = object["metadata"];
+    if (!metadata.contains("labels") || !metadata["labels"].is_object()) return {};
+    const auto found = metadata["labels"].find(std::string(label));
+    return found != metadata["labels"].end() && found->is_string() ? found->get<std::string>()
+                                                                   : std::string();
+}
+
+// Handles 409 AlreadyExists for a fixed name: the same rendered spec is this submission's own earlier
+// Job (a retried CI step), anything else is a conflict.
+void adopt_existing(kube::Client& client, const std::string& namespace_name, const Submission& submission,
+                    Planned& entry) {
+    nlohmann::json existing = client.get(job_path(namespace_name, entry.fixed_name));
+    const std::string& ours = entry.spec_hash;
+    const std::string theirs = label_of(existing, project::k_label_spec_hash);
+    if (submission.idempotency_key.empty()) {
+        fail(ErrorKind::cluster, "jobs.batch \"{}\" already exists", entry.fixed_name);
+    }
+    if (ours != theirs) {
+        fail(ErrorKind::usage,
+             "--idempotency-key: {} already exists with a different spec (spec-hash {} here, {} there): the "
+             "key \"{}\" was used with other params or another version of definition \"{}\"; use a new key",
+             job_ref(entry.fixed_name), ours, theirs.empty() ? "none" : theirs, submission.idempotency_key,
+             submission.job->name);
+    }
+    entry.created = std::move(existing);
+    entry.unchanged = true;
+}
+
+// True when a create without a fixed name reached the server but its answer was lost: the server may
+// have made the Job, and kq did not try again, as a second create would make a second Job.
+bool lost_create(const kube::ApiError& error, const Planned& entry) {
+    return entry.fixed_name.empty() && error.unreachable() && error.request_sent();
+}
+
+// The create of one planned Job. A fixed name makes a repeat harmless (a second create meets 409 and is
+// recognised), so only then may a create whose answer was lost be sent again.
+kube::ApiRequest create_request(const std::string& path, const Submission& submission, const Planned& entry,
+                                const std::string& dry_run_query) {
+    kube::ApiRequest request;
+    request.method = "POST";
+    request.path = path;
+    request.body = submission.manifest(entry);
+    if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
+    request.retry_unsafe = !entry.fixed_name.empty();
+    return request;
+}
+
+// Creates a submission's one Job; its error is the command's.
+void create_one(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                const CreateOptions& options) {
+    Planned& entry = submission.entries.front();
+    try {
+        entry.created =
+            client.call(create_request(jobs_path(namespace_name), submission, entry, options.dry_run_query));
+    } catch (const kube::ApiError& error) {
+        if (lost_create(error, entry)) {
+            throw Error(ErrorKind::cluster, fmt::format("{}; {}", error.what(), k_maybe_created_hint));
+        }
+        if (!error.already_exists() || entry.fixed_name.empty()) throw;
+        adopt_existing(client, namespace_name, submission, entry);
+    }
+}
+
+} // namespace
+
+nlohmann::json Submission::manifest(const Planned& entry) const {
+    if (!shared.is_null()) return shared;
+    project::RenderRequest request = base;
+    request.params = params[entry.params];
+    if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
+    nlohmann::json rendered = project::render_job(*job, request);
+    if (claim) make_claim(rendered);
+    return rendered;
+}
+
+Submission plan(const project::JobDef& job, const std::string& namespace_name, const PlanOptions& options) {
+    std::vector<project::ParamValues> lines;
+    if (options.params_text) {
+        lines = parse_params_lines(*options.params_text,
+                                   options.params_file == "-" ? "<stdin>" : options.params_file);
+    }
+    Submission submission;
+    submission.job = &job;
+    submission.idempotency_key = options.idempotency_key;
+    submission.base.extra_args = options.extra_args;
+    if (options.namespace_known) submission.base.namespace_override = namespace_name;
+    submission.base.env = options.env;
+    // --count repeats one set of params; a params file has one per line.
+    submission.params = submission_params(options.params, lines, lines.empty() ? 1 : options.count);
+    const size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();
+    std::vector<Planned>& planned = submission.entries;
+    planned.reserve(total);
+    const bool alike = lines.empty() && options.idempotency_key.empty() && options.name.empty();
+    for (size_t index = 0; index < total; ++index) {
+        Planned entry;
+        entry.params = lines.empty() ? 0 : index;
+        if (!options.idempotency_key.empty()) {
+            const std::string key =
+                total == 1 ? options.idempotency_key : fmt::format("{}/{}", options.idempotency_key, index);
+            entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
+        } else if (!options.name.empty()) {
+            entry.fixed_name = options.name;
+        }
+        if (alike && index > 0) { // the same manifest as the first
+            entry.spec_hash = planned.front().spec_hash;
+            planned.push_back(std::move(entry));
+            continue;
+        }
+        try {
+            nlohmann::json manifest = submission.manifest(entry);
+            entry.spec_hash = label_of(manifest, project::k_label_spec_hash);
+            if (alike && total > 1) submission.shared = std::move(manifest);
+        } catch (const Error& error) {
+            if (total == 1) throw;
+            const std::string where = lines.empty() ? fmt::format("Job {} of {}", index + 1, total)
+                                                    : fmt::format("{}:{}", options.params_file, index + 1);
+            throw Error(error.kind(), fmt::format("{}: {}", where, error.what()));
+        }
+        planned.push_back(std::move(entry));
+    }
+    return submission;
+}
+
+nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
+    if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return object;
+    if (!waiting) {
+        nlohmann::json name_only;
+        name_only["metadata"]["name"] = std::move(object["metadata"]["name"]);
+        return name_only;
+    }
+    object["metadata"].erase("managedFields");
+    return object;
+}
+
+CreateReport create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                        const CreateOptions& options, const CreateHandlers& handlers) {
+    std::vector<Planned>& planned = submission.entries;
+    CreateReport report;
+    report.total = planned.size();
+    if (planned.size() == 1) {
+        create_one(client, namespace_name, submission, options);
+        report.created = 1;
+        return report;
+    }
+
+    // Fan-out: keep a bounded number of creates in flight over the one connection. Ctrl-C stops it
+    // between answers, so that the caller can say what was created.
+    catch_interrupts();
+    const std::string path = jobs_path(namespace_name);
+    const auto started = Clock::now();
+    size_t next = 0;
+    size_t in_flight = 0;
+    size_t finished = 0;
+    std::vector<size_t> conflicts;
+    std::function<void()> start_more = [&] {
+        while (in_flight < k_create_concurrency && next < planned.size()) {
+            const size_t index = next++;
+            ++in_flight;
+            auto done = [&, index](kube::ApiResult&& result) {
+                --in_flight;
+                ++finished;
+                Planned& entry = planned[index];
+                if (result.ok()) {
+                    if (handlers.created) handlers.created(result.object, false);
+                    entry.created = kept_of_created(std::move(result.object), options.keep_objects);
+                } else if (result.error->already_exists() && !entry.fixed_name.empty()) {
+                    conflicts.push_back(index);
+                } else if (lost_create(*result.error, entry)) {
+                    entry.error = fmt::format("{} (it may have been created)", result.error->what());
+                } else {
+                    entry.error = result.error->what();
+                }
+                report.throttled += static_cast<size_t>(result.throttled);
+                if (handlers.progress) handlers.progress(finished, planned.size());
+                start_more();
+            };
+            client.start(create_request(path, submission, planned[index], options.dry_run_query), done);
+        }
+    };
+    start_more();
+    client.run([&] { return interrupted() || (finished == planned.size()); });
+    if (handlers.progress_end) handlers.progress_end();
+    for (size_t index : conflicts) {
+        try {
+            adopt_existing(client, namespace_name, submission, planned[index]);
+            if (handlers.created) handlers.created(planned[index].created, true);
+        } catch (const Error& error) {
+            planned[index].error = error.what();
+        }
+    }
+    if (interrupted()) {
+        const auto made = std::count_if(planned.begin(), planned.end(),
+                                        [](const Planned& entry) { return !entry.created.is_null(); });
+        throw Error(ErrorKind::interrupted,
+                    fmt::format("interrupted after creating {} of {} Jobs{}", made, planned.size(),
+                                in_flight == 0
+                                    ? ""
+                                    : fmt::format(" ({} more were being created and may exist)", in_flight)));
+    }
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    for (size_t index = 0; index < planned.size(); ++index) {
+        if (planned[index].error)
+            report.failures.push_back(fmt::format("Job {}: {}", index + 1, *planned[index].error));
+    }
+    report.created = planned.size() - report.failures.size();
+    return report;
+}
+
+void throw_if_not_created(const CreateReport& report) {
+    const std::vector<std::string>& failures = report.failures;
+    if (failures.empty()) return;
+    const size_t shown = std::min(failures.size(), k_failures_shown);
+    std::vector<std::string> head(failures.begin(), failures.begin() + static_cast<std::ptrdiff_t>(shown));
+    fail(ErrorKind::cluster, "{} of {} Jobs were not created: {}{}", failures.size(), report.total,
+         fmt::join(head, "; "),
+         failures.size() > shown ? fmt::format("; and {} more", failures.size() - shown) : "");
+}
+
+} // namespace kq::jobs

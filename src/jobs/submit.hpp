@@ -1,0 +1,105 @@
+#pragma once
+
+#include "kube/client.hpp"
+#include "project/params.hpp"
+#include "project/project.hpp"
+#include "project/render.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kq::jobs {
+
+// What a submission makes of a definition: its params, how many Jobs, and how they are named.
+struct PlanOptions {
+    project::ParamValues params;            // -p NAME=VALUE, for every Job
+    std::optional<std::string> params_text; // --params-file's text: one JSON object of params per Job
+    std::string params_file;                // --params-file as given ("-" for stdin), for messages
+    int count = 1;                          // --count: Jobs alike
+    std::string name;                       // --name: one Job's fixed name
+    std::string idempotency_key;            // derives each Job's fixed name
+    std::vector<std::string> extra_args;    // after "--": appended to the container's args
+    bool namespace_known = true;            // false: the namespace fell back to "default" unasked
+    project::EnvLookup env;                 // reads {{ env.NAME }}
+};
+
+// One Job of a submission: what its manifest is made from, and what became of it.
+struct Planned {
+    size_t params = 0;      // its params: an index into Submission::params
+    std::string fixed_name; // idempotent or --name
+    std::string spec_hash;  // its manifest's, which a 409 on a fixed name compares with the existing Job's
+    nlohmann::json created; // the object the server returned (or the existing one)
+    bool unchanged = false; // an idempotent Job found already there
+    std::optional<std::string> error;
+};
+
+// The Jobs of a submission. plan() renders every manifest once to check it, so that a bad param line
+// creates nothing, but keeps none of them: each is rendered again when its create is sent, so a fan-out
+// of thousands of Jobs holds only the manifests on the wire. Jobs that render alike (--count without
+// fixed names) share one manifest.
+struct Submission {
+    const project::JobDef* job = nullptr;
+    project::RenderRequest base;              // all but the params and the name
+    std::vector<project::ParamValues> params; // one set per params-file line, or one set shared by all
+    std::vector<Planned> entries;
+    nlohmann::json shared;       // the one manifest of all entries, when they render alike
+    std::string idempotency_key; // as planned, for the message of a conflict
+    bool claim = false;          // --unique: created as a suspended claim (jobs/unique.hpp)
+
+    // The manifest of one of its Jobs.
+    nlohmann::json manifest(const Planned& entry) const;
+};
+
+// Plans a submission of `job` in a namespace, rendering every Job before any is created; a usage Error
+// names the params line (or "Job N of M") whose manifest can't be rendered.
+Submission plan(const project::JobDef& job, const std::string& namespace_name, const PlanOptions& options);
+
+// How the Jobs of a submission are created.
+struct CreateOptions {
+    std::string dry_run_query; // "All" for a server-side dry run, else empty
+    bool keep_objects = false; // keep what waiting needs of each created Job, else only its name
+};
+
+// What a fan-out (a submission of several Jobs) tells as the server answers; any of them may be null.
+struct CreateHandlers {
+    // Each Job the server created (`object` as it answered), in the order of the answers, then each with
+    // a fixed name that was found already there (`unchanged`).
+    std::function<void(const nlohmann::json& object, bool unchanged)> created;
+    // After each answer: how many of the Jobs were answered.
+    std::function<void(size_t answered, size_t total)> progress;
+    // Once all were answered (or an interrupt stopped the fan-out), before the Jobs found already there.
+    std::function<void()> progress_end;
+};
+
+// What became of a submission's creates.
+struct CreateReport {
+    size_t total = 0;                  // the Jobs of the submission
+    size_t created = 0;                // those created or found already there
+    double seconds = 0;                // the fan-out's time
+    size_t throttled = 0;              // 429s the client waited out, each retried
+    std::vector<std::string> failures; // "Job N: ERROR", in the submission's order
+};
+
+// Creates the planned Jobs, filling in each entry's `created`, `unchanged` and `error`. One Job is
+// created alone and its error thrown (a fixed name found with the same spec is adopted); several are
+// created at most 64 at once over the client's connection, their errors kept in the report. A create
+// whose answer was lost is sent again only for a fixed name, where a repeat meets 409; otherwise it is
+// an error saying the Job may have been created. Throws an interrupted Error on SIGINT/SIGTERM,
+// counting what was created.
+CreateReport create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                        const CreateOptions& options, const CreateHandlers& handlers = {});
+
+// Throws the cluster Error of a fan-out some of whose Jobs were not created, quoting the first ten.
+void throw_if_not_created(const CreateReport& report);
+
+// What a fan-out keeps of each Job the server created: what waiting on it needs (all of it but
+// managedFields, which nothing here reads), or without `waiting` only its name, so that thousands of
+// Jobs cost little memory.
+nlohmann::json kept_of_created(nlohmann::json object, bool waiting);
+
+} // namespace kq::jobs

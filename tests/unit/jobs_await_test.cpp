@@ -1,0 +1,218 @@
+// Unit tests of jobs/await: what a wait makes of Jobs that complete, fail (with their container's exit
+// code from the pods) or outlast the timeout, against a scripted API server.
+
+#include "fake_api_server.hpp"
+#include "jobs/await.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using kq::testing::FakeApiServer;
+using kq::testing::FakeRequest;
+using kq::testing::FakeResponse;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A Job in namespace "batch": running, complete, or failed for `reason`.
+json job(const std::string& name, const std::string& state,
+         const std::string& reason = "BackoffLimitExceeded") {
+    json object = {
+        {"apiVersion", "batch/v1"},
+        {"kind", "Job"},
+        {"metadata", {{"name", name}, {"namespace", "batch"}, {"resourceVersion", "5"}}},
+        {"spec",
+         {{"completions", 1}, {"selector", {{"matchLabels", {{"batch.kubernetes.io/job-name", name}}}}}}},
+        {"status", {{"active", 1}}}};
+    if (state == "complete") {
+        object["status"] = {{"succeeded", 1}, {"conditions", {{{"type", "Complete"}, {"status", "True"}}}}};
+    } else if (state == "failed") {
+        object["status"] = {{"failed", 1},
+                            {"conditions",
+                             {{{"type", "Failed"},
+                               {"status", "True"},
+                               {"reason", reason},
+                               {"message", "Job has reached the specified backoff limit"}}}}};
+    }
+    return object;
+}
+
+// A pod of a Job whose container "main" exited with `code`.
+json failed_pod(const std::string& job_name, int code) {
+    return {
+        {"metadata", {{"name", job_name + "-p1"}, {"namespace", "batch"}}},
+        {"spec", {{"containers", {{{"name", "main"}}}}}},
+        {"status",
+         {{"containerStatuses",
+           {{{"name", "main"},
+             {"state", {{"terminated", {{"exitCode", code}, {"finishedAt", "2026-12-04T10:00:00Z"}}}}}}}}}}};
+}
+
+FakeResponse answer(int status, const json& body) {
+    FakeResponse response;
+    response.status = status;
+    response.body = body.dump();
+    response.headers.emplace_back("Content-Type", "application/json");
+    return response;
+}
+
+// The API server of a wait: each Job's watch sends the Job's final state (or nothing, for `never`),
+// and the pods list answers with `pods`.
+struct WaitServer {
+    std::map<std::string, json> final_state; // by Job name; absent: the watch never sends an event
+    std::vector<json> pods;
+
+    FakeResponse handle(const FakeRequest& request) const {
+        if (request.path() == "/api/v1/namespaces/batch/pods")
+            return answer(200,
+                          {{"kind", "PodList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", pods}});
+        if (request.path() == "/apis/batch/v1/namespaces/batch/jobs" &&
+            request.target.find("watch=") != std::string::npos) {
+            FakeResponse response;
+            response.headers.emplace_back("Content-Type", "application/json");
+            const std::size_t at = request.target.find("metadata.name%3D");
+            const std::string name =
+                at == std::string::npos
+                    ? ""
+                    : request.target.substr(at + 16, request.target.find('&', at) - at - 16);
+            const auto found = final_state.find(name);
+            if (found == final_state.end()) {
+                response.chunks = {{5000ms, ""}}; // a watch that stays quiet
+                return response;
+            }
+            response.chunks = {{10ms, json{{"type", "MODIFIED"}, {"object", found->second}}.dump() + "\n"}};
+            return response;
+        }
+        return answer(404,
+                      {{"kind", "Status"}, {"code", 404}, {"reason", "NotFound"}, {"message", "not here"}});
+    }
+};
+
+kq::kube::ClientConfig config_for(const FakeApiServer& server) {
+    kq::kube::ClientConfig config;
+    config.context = "fake";
+    config.cluster = "fake";
+    config.user = "tester";
+    config.source = "/fake/config";
+    config.server = server.url();
+    return config;
+}
+
+// Each Job's result as the `finished` handler told it: "NAME complete" or "NAME failed EXIT".
+struct Waited {
+    kq::jobs::AwaitOutcome outcome;
+    std::vector<std::string> finished;
+    std::vector<std::string> notes;
+};
+
+Waited wait_for(const WaitServer& script, const std::vector<json>& jobs,
+                kq::jobs::AwaitOptions options = {}) {
+    FakeApiServer server([&](const FakeRequest& request, int) { return script.handle(request); });
+    kq::kube::ClientOptions client_options;
+    client_options.retry.base_delay = 5ms;
+    client_options.retry.max_delay = 10ms;
+    kq::kube::Client client(config_for(server), client_options);
+    Waited waited;
+    kq::jobs::AwaitHandlers handlers;
+    handlers.finished = [&waited](const kq::kube::JobSummary& job, const kq::kube::JobResult& result) {
+        waited.finished.push_back(
+            job.name + (result.succeeded ? " complete" : " failed " + std::to_string(result.exit_code)));
+    };
+    handlers.note = [&waited](const std::string& note) { waited.notes.push_back(note); };
+    waited.outcome = kq::jobs::await_jobs(client, "batch", jobs, options, handlers);
+    return waited;
+}
+
+std::string failure_of(const kq::jobs::AwaitOutcome& outcome, int& exit_status) {
+    try {
+        kq::jobs::throw_if_failed(outcome);
+    } catch (const kq::Error& error) {
+        CHECK(error.kind() == kq::ErrorKind::job_failed);
+        exit_status = error.exit_status();
+        return error.what();
+    }
+    exit_status = 0;
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("await: a Job that completes while watched ends the wait with 0") {
+    WaitServer script;
+    script.final_state["hello-a"] = job("hello-a", "complete");
+    const Waited waited = wait_for(script, {job("hello-a", "running")});
+    CHECK(waited.outcome.exit_code == 0);
+    CHECK(waited.finished == std::vector<std::string>{"hello-a complete"});
+    CHECK(waited.notes.empty());
+    int status = -1;
+    CHECK(failure_of(waited.outcome, status).empty());
+    CHECK(status == 0);
+}
+
+TEST_CASE("await: a failed Job exits with its container's exit code, read from its pods") {
+    WaitServer script;
+    script.final_state["hello-a"] = job("hello-a", "failed");
+    script.pods = {failed_pod("hello-a", 3)};
+    const Waited waited = wait_for(script, {job("hello-a", "running")});
+    CHECK(waited.outcome.exit_code == 3);
+    CHECK(waited.finished == std::vector<std::string>{"hello-a failed 3"});
+    CHECK(waited.notes.empty()); // with one Job the detail is the error
+    int status = 0;
+    CHECK(failure_of(waited.outcome, status) ==
+          "job.batch/hello-a failed: container \"main\" of pod hello-a-p1 exited with code 3");
+    CHECK(status == 3);
+}
+
+TEST_CASE("await: a Job failed by its deadline exits 121, whatever its containers did") {
+    WaitServer script;
+    script.pods = {failed_pod("hello-a", 137)};
+    const Waited waited = wait_for(script, {job("hello-a", "failed", "DeadlineExceeded")});
+    CHECK(waited.outcome.exit_code == 121);
+    int status = 0;
+    CHECK(failure_of(waited.outcome, status) ==
+          "job.batch/hello-a failed (DeadlineExceeded: Job has reached the specified backoff limit)");
+    CHECK(status == 121);
+}
+
+TEST_CASE("await: of several Jobs the first failed one's code is the exit status, each failure a note") {
+    WaitServer script;
+    script.final_state["b"] = job("b", "failed");
+    script.final_state["c"] = job("c", "complete");
+    script.pods = {failed_pod("b", 4)};
+    const Waited waited = wait_for(script, {job("a", "complete"), job("b", "running"), job("c", "running"),
+                                            job("d", "failed", "DeadlineExceeded")});
+    CHECK(waited.finished ==
+          std::vector<std::string>{"a complete", "b failed 4", "c complete", "d failed 121"});
+    CHECK(waited.outcome.exit_code == 4);
+    CHECK(waited.notes ==
+          std::vector<std::string>{
+              "job.batch/b failed: container \"main\" of pod b-p1 exited with code 4",
+              "job.batch/d failed (DeadlineExceeded: Job has reached the specified backoff limit)"});
+    int status = 0;
+    CHECK(failure_of(waited.outcome, status) == "2 of 4 Jobs failed; the first: job.batch/b failed: "
+                                                "container \"main\" of pod b-p1 exited with code 4");
+    CHECK(status == 4);
+}
+
+TEST_CASE("await: a wait that outlasts its timeout is an error with exit 124 naming what still runs") {
+    WaitServer script;
+    script.final_state["a"] = job("a", "complete");
+    kq::jobs::AwaitOptions options;
+    options.timeout = 300ms;
+    options.timeout_text = "300ms";
+    try {
+        (void)wait_for(script, {job("a", "running"), job("b", "running"), job("c", "running")}, options);
+        FAIL("no error");
+    } catch (const kq::Error& error) {
+        CHECK(error.kind() == kq::ErrorKind::timeout);
+        CHECK(error.exit_status() == 124);
+        CHECK(std::string(error.what()) ==
+              "timed out after 300ms waiting for job.batch/b (Running), job.batch/c (Running)");
+    }
+}

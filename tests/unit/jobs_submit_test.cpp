@@ -1,0 +1,471 @@
+// Unit tests of jobs/submit: planning a submission, adopting a Job found under a fixed name, and the
+// fan-out's accounting of failed, lost and throttled creates, against a scripted API server.
+
+#include "fake_api_server.hpp"
+#include "jobs/submission.hpp"
+#include "jobs/submit.hpp"
+#include "project/loader.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using kq::testing::FakeApiServer;
+using kq::testing::FakeRequest;
+using kq::testing::FakeResponse;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A definition "resize" whose one param goes into the container's args and must be one of three sizes.
+const kq::project::JobDef& resize_job() {
+    static const kq::project::Project project =
+        kq::project::load_project("version: 1\n"
+                                  "jobs:\n"
+                                  "  resize:\n"
+                                  "    image: busybox\n"
+                                  "    args: ['--size={{ params.size }}']\n"
+                                  "    params:\n"
+                                  "      size: {default: '10', enum: ['10', '20', '30']}\n",
+                                  "kq.yaml");
+    return *project.find_job("resize");
+}
+
+const std::string k_jobs = "/apis/batch/v1/namespaces/batch/jobs";
+
+std::string args_of(const json& manifest) {
+    return manifest["spec"]["template"]["spec"]["containers"][0]["args"][0].get<std::string>();
+}
+
+std::string hash_of(const json& manifest) {
+    return manifest["metadata"]["labels"]["kq.dev/spec-hash"].get<std::string>();
+}
+
+FakeResponse answer(int status, const json& body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    FakeResponse response;
+    response.status = status;
+    response.body = body.dump();
+    response.headers = std::move(headers);
+    response.headers.emplace_back("Content-Type", "application/json");
+    return response;
+}
+
+json status(int code, const std::string& reason, const std::string& message) {
+    return {{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
+            {"message", message}, {"reason", reason},   {"code", code}};
+}
+
+// The server's Job as a create makes it: the manifest with a name (generated when it has none).
+json created_from(const json& manifest, int number) {
+    json object = manifest;
+    if (!object["metadata"].contains("name"))
+        object["metadata"]["name"] =
+            object["metadata"]["generateName"].get<std::string>() + std::to_string(number);
+    object["metadata"]["namespace"] = "batch";
+    object["metadata"]["managedFields"] = json::array({{{"manager", "kq"}}});
+    return object;
+}
+
+kq::kube::ClientConfig config_for(const FakeApiServer& server) {
+    kq::kube::ClientConfig config;
+    config.context = "fake";
+    config.cluster = "fake";
+    config.user = "tester";
+    config.source = "/fake/config";
+    config.server = server.url();
+    return config;
+}
+
+kq::kube::ClientOptions fast_retries() {
+    kq::kube::ClientOptions options;
+    options.retry.base_delay = 5ms;
+    options.retry.max_delay = 10ms;
+    options.retry.max_attempts = 3;
+    return options;
+}
+
+kq::jobs::PlanOptions lines(const std::string& text) {
+    kq::jobs::PlanOptions options;
+    options.params_text = text;
+    options.params_file = "sizes.jsonl";
+    return options;
+}
+
+// The requests a server saw, by method and path, without their order.
+std::vector<std::string> sorted_requests(const FakeApiServer& server) {
+    std::vector<std::string> seen;
+    for (const FakeRequest& request : server.requests())
+        seen.push_back(request.method + " " + request.path());
+    std::sort(seen.begin(), seen.end());
+    return seen;
+}
+
+// What a fan-out told its handler: "NAME created" or "NAME unchanged", sorted (answers come in any order).
+struct Told {
+    std::vector<std::string> lines;
+    kq::jobs::CreateHandlers handlers() {
+        kq::jobs::CreateHandlers handlers;
+        handlers.created = [this](const json& object, bool unchanged) {
+            lines.push_back(object["metadata"]["name"].get<std::string>() +
+                            (unchanged ? " unchanged" : " created"));
+        };
+        return handlers;
+    }
+    std::vector<std::string> sorted() const {
+        std::vector<std::string> copy = lines;
+        std::sort(copy.begin(), copy.end());
+        return copy;
+    }
+};
+
+std::string error_of(const std::function<void()>& action, kq::ErrorKind kind) {
+    try {
+        action();
+    } catch (const kq::Error& error) {
+        CHECK(error.kind() == kind);
+        return error.what();
+    }
+    FAIL("no error");
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("plan: a params file makes one Job per line, each with its own manifest") {
+    const kq::jobs::Submission submission =
+        kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n\n{\"size\": 30}\n"));
+    REQUIRE(submission.entries.size() == 2);
+    CHECK(submission.shared.is_null());
+    CHECK(submission.entries[0].params == 0);
+    CHECK(submission.entries[1].params == 1);
+    CHECK(args_of(submission.manifest(submission.entries[0])) == "--size=20");
+    CHECK(args_of(submission.manifest(submission.entries[1])) == "--size=30");
+    CHECK(submission.manifest(submission.entries[1])["metadata"]["namespace"] == "batch");
+    CHECK(submission.entries[0].spec_hash == hash_of(submission.manifest(submission.entries[0])));
+    CHECK(submission.entries[0].spec_hash != submission.entries[1].spec_hash);
+    CHECK(submission.entries[0].fixed_name.empty());
+}
+
+TEST_CASE("plan: -p sets what a params line leaves out, and a line's own value wins") {
+    kq::jobs::PlanOptions options = lines("{}\n{\"size\": \"30\"}\n");
+    options.params = {{"size", "20"}};
+    const kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    REQUIRE(submission.entries.size() == 2);
+    CHECK(args_of(submission.manifest(submission.entries[0])) == "--size=20");
+    CHECK(args_of(submission.manifest(submission.entries[1])) == "--size=30");
+}
+
+TEST_CASE("plan: --count makes Jobs alike, which share one manifest") {
+    kq::jobs::PlanOptions options;
+    options.count = 3;
+    options.params = {{"size", "20"}};
+    const kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    REQUIRE(submission.entries.size() == 3);
+    REQUIRE(submission.shared.is_object());
+    CHECK(args_of(submission.shared) == "--size=20");
+    for (const kq::jobs::Planned& entry : submission.entries) {
+        CHECK(entry.fixed_name.empty());
+        CHECK(entry.spec_hash == hash_of(submission.shared));
+        CHECK(submission.manifest(entry) == submission.shared);
+    }
+    CHECK(submission.shared["metadata"]["generateName"] == "resize-");
+}
+
+TEST_CASE("plan: an idempotency key names each Job, so each is rendered with its own name") {
+    kq::jobs::PlanOptions options;
+    options.idempotency_key = "run-7";
+    const kq::jobs::Submission one = kq::jobs::plan(resize_job(), "batch", options);
+    REQUIRE(one.entries.size() == 1);
+    CHECK(one.entries[0].fixed_name == kq::jobs::idempotent_job_name("batch", "resize", "run-7"));
+    CHECK(one.manifest(one.entries[0])["metadata"]["name"] == one.entries[0].fixed_name);
+
+    options.count = 2;
+    const kq::jobs::Submission two = kq::jobs::plan(resize_job(), "batch", options);
+    REQUIRE(two.entries.size() == 2);
+    CHECK(two.shared.is_null());
+    CHECK(two.entries[0].fixed_name == kq::jobs::idempotent_job_name("batch", "resize", "run-7/0"));
+    CHECK(two.entries[1].fixed_name == kq::jobs::idempotent_job_name("batch", "resize", "run-7/1"));
+    // The same spec under two names: the hash leaves the name out.
+    CHECK(two.entries[0].spec_hash == two.entries[1].spec_hash);
+    // The key's name depends on the namespace, so that a retry elsewhere makes its own Job.
+    CHECK(kq::jobs::plan(resize_job(), "other", options).entries[0].fixed_name != two.entries[0].fixed_name);
+}
+
+TEST_CASE("plan: a bad params line fails naming the file and line, before any create") {
+    int requests = 0;
+    FakeApiServer server([&](const FakeRequest&, int) {
+        ++requests;
+        return answer(500, status(500, "InternalError", "not to be reached"));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    auto submit = [&] {
+        kq::jobs::Submission submission =
+            kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n{\"size\": \"25\"}\n"));
+        (void)kq::jobs::create_all(client, "batch", submission, {});
+    };
+    CHECK(error_of(submit, kq::ErrorKind::usage) == "sizes.jsonl:2: -p \"size=25\": param \"size\" of job "
+                                                    "\"resize\" is not one of \"10\", \"20\", \"30\"; "
+                                                    "did you mean \"20\"?");
+    CHECK(requests == 0);
+    // A line that is no JSON object fails while reading the file.
+    CHECK(error_of([&] { (void)kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n[1]\n")); },
+                   kq::ErrorKind::usage) == "sizes.jsonl:2: expected a JSON object of params");
+    kq::jobs::PlanOptions count;
+    count.count = 2;
+    count.params = {{"size", "7"}};
+    CHECK(error_of([&] { (void)kq::jobs::plan(resize_job(), "batch", count); }, kq::ErrorKind::usage) ==
+          "Job 1 of 2: -p \"size=7\": param \"size\" of job \"resize\" is not one of \"10\", \"20\", \"30\"");
+}
+
+TEST_CASE("adoption: a 409 on an idempotent name with the same spec is this submission's own Job") {
+    kq::jobs::PlanOptions options;
+    options.idempotency_key = "run-7";
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    const std::string name = submission.entries[0].fixed_name;
+    const json existing = created_from(submission.manifest(submission.entries[0]), 0);
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        if (request.method == "POST")
+            return answer(409, status(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
+        return answer(200, existing);
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
+    CHECK(report.created == 1);
+    CHECK(submission.entries[0].unchanged);
+    CHECK(submission.entries[0].created == existing);
+    CHECK(sorted_requests(server) ==
+          std::vector<std::string>{"GET " + k_jobs + "/" + name, "POST " + k_jobs});
+}
+
+TEST_CASE("adoption: a 409 on an idempotent name with another spec is a usage error") {
+    kq::jobs::PlanOptions options;
+    options.idempotency_key = "run-7";
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    const std::string name = submission.entries[0].fixed_name;
+    const std::string ours = submission.entries[0].spec_hash;
+    json existing = created_from(submission.manifest(submission.entries[0]), 0);
+    existing["metadata"]["labels"]["kq.dev/spec-hash"] = "0123456789abcdef";
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        if (request.method == "POST")
+            return answer(409, status(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
+        return answer(200, existing);
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    CHECK(
+        error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                 kq::ErrorKind::usage) ==
+        "--idempotency-key: job.batch/" + name + " already exists with a different spec (spec-hash " + ours +
+            " here, 0123456789abcdef there): the key \"run-7\" was used with other params or another version "
+            "of definition \"resize\"; use a new key");
+    CHECK_FALSE(submission.entries[0].unchanged);
+}
+
+TEST_CASE("adoption: without an idempotency key a taken --name is the server's 409") {
+    kq::jobs::PlanOptions options;
+    options.name = "resize-now";
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    const json existing = created_from(submission.manifest(submission.entries[0]), 0);
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        if (request.method == "POST")
+            return answer(409, status(409, "AlreadyExists", "jobs.batch \"resize-now\" already exists"));
+        return answer(200, existing);
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    CHECK(error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                   kq::ErrorKind::cluster) == "jobs.batch \"resize-now\" already exists");
+}
+
+TEST_CASE("one Job whose create answer was lost is not sent again, and the error says it may exist") {
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", {});
+    FakeApiServer server([&](const FakeRequest&, int) {
+        FakeResponse response;
+        response.drop = true;
+        return response;
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    const std::string message = error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                                         kq::ErrorKind::cluster);
+    CHECK(message == "the connection to " + server.url() +
+                         " broke (context \"fake\" in /fake/config): Empty reply from server; the Job may "
+                         "have been created: look with 'kq list' before submitting again (with "
+                         "--idempotency-key a repeated submission finds its Job instead of making another)");
+    CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("fan-out: failed creates are listed by their place in the submission, the rest created") {
+    kq::jobs::Submission submission = kq::jobs::plan(
+        resize_job(), "batch", lines("{\"size\": \"10\"}\n{\"size\": \"20\"}\n{\"size\": \"30\"}\n{}\n"));
+    std::mutex mutex;
+    int posts = 0;
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        const json manifest = json::parse(request.body);
+        const std::lock_guard<std::mutex> lock(mutex);
+        const int number = ++posts;
+        if (args_of(manifest) == "--size=20")
+            return answer(500, status(500, "InternalError", "etcdserver: request timed out"));
+        if (args_of(manifest) == "--size=30") {
+            return answer(422,
+                          status(422, "Invalid",
+                                 "Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"));
+        }
+        return answer(201, created_from(manifest, number));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    Told told;
+    const kq::jobs::CreateReport report =
+        kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
+    CHECK(report.total == 4);
+    CHECK(report.created == 2);
+    CHECK(report.throttled == 0);
+    CHECK(report.failures ==
+          std::vector<std::string>{
+              "Job 2: etcdserver: request timed out",
+              "Job 3: Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"});
+    CHECK(told.lines.size() == 2);
+    // Without --wait only the name of each created Job is kept.
+    CHECK(submission.entries[0].created.size() == 1);
+    CHECK(submission.entries[0].created["metadata"].size() == 1);
+    CHECK(submission.entries[1].created.is_null());
+    // A create the server refused is not sent again: it may have acted on it.
+    CHECK(server.requests().size() == 4);
+    CHECK(error_of([&] { kq::jobs::throw_if_not_created(report); }, kq::ErrorKind::cluster) ==
+          "2 of 4 Jobs were not created: Job 2: etcdserver: request timed out; Job 3: Job.batch \"resize-x\" "
+          "is "
+          "invalid: spec.template: Forbidden: by policy");
+}
+
+TEST_CASE("fan-out: the error quotes the first ten failures and counts the rest") {
+    kq::jobs::PlanOptions options;
+    options.count = 12;
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    FakeApiServer server(
+        [&](const FakeRequest&, int) { return answer(403, status(403, "Forbidden", "no")); });
+    kq::kube::Client client(config_for(server), fast_retries());
+    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
+    CHECK(report.created == 0);
+    CHECK(error_of([&] { kq::jobs::throw_if_not_created(report); }, kq::ErrorKind::cluster) ==
+          "12 of 12 Jobs were not created: Job 1: no; Job 2: no; Job 3: no; Job 4: no; Job 5: no; Job 6: no; "
+          "Job 7: no; Job 8: no; Job 9: no; Job 10: no; and 2 more");
+}
+
+TEST_CASE("fan-out: a lost answer without a fixed name is not retried and may have been created") {
+    kq::jobs::Submission submission =
+        kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"10\"}\n{\"size\": \"20\"}\n"));
+    std::mutex mutex;
+    std::vector<std::string> seen;
+    FakeApiServer server([&](const FakeRequest& request, int index) {
+        const json manifest = json::parse(request.body);
+        const std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(args_of(manifest));
+        if (args_of(manifest) == "--size=20") {
+            FakeResponse response;
+            response.drop = true;
+            return response;
+        }
+        return answer(201, created_from(manifest, index));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
+    CHECK(report.created == 1);
+    REQUIRE(report.failures.size() == 1);
+    CHECK(report.failures[0] ==
+          "Job 2: the connection to " + server.url() +
+              " broke (context \"fake\" in /fake/config): Empty reply from server (it may "
+              "have been created)");
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == std::vector<std::string>{"--size=10", "--size=20"});
+}
+
+TEST_CASE("fan-out: with fixed names a lost answer is sent again, and its 409 is adopted as unchanged") {
+    kq::jobs::PlanOptions options;
+    options.idempotency_key = "k";
+    options.count = 2;
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    const std::string dropped = submission.entries[1].fixed_name;
+    const json existing = created_from(submission.manifest(submission.entries[1]), 0);
+    std::mutex mutex;
+    int dropped_posts = 0;
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        if (request.method == "GET") return answer(200, existing);
+        const json manifest = json::parse(request.body);
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (manifest["metadata"]["name"] == dropped && dropped_posts++ == 0) {
+            FakeResponse response; // the server made it, but the answer never came
+            response.drop = true;
+            return response;
+        }
+        if (manifest["metadata"]["name"] == dropped)
+            return answer(409, status(409, "AlreadyExists", "jobs.batch \"" + dropped + "\" already exists"));
+        return answer(201, created_from(manifest, 0));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    Told told;
+    const kq::jobs::CreateReport report =
+        kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
+    CHECK(report.failures.empty());
+    CHECK(report.created == 2);
+    CHECK(dropped_posts == 2);
+    CHECK(submission.entries[1].unchanged);
+    REQUIRE(told.lines.size() == 2);
+    CHECK(told.lines[0] == submission.entries[0].fixed_name + " created");
+    CHECK(told.lines[1] == dropped + " unchanged"); // adoptions come after the answers
+}
+
+TEST_CASE("fan-out: 429s with Retry-After are waited out, retried and counted") {
+    kq::jobs::Submission submission = kq::jobs::plan(
+        resize_job(), "batch", lines("{\"size\": \"10\"}\n{\"size\": \"20\"}\n{\"size\": \"30\"}\n"));
+    std::mutex mutex;
+    int throttled = 0;
+    FakeApiServer server([&](const FakeRequest& request, int index) {
+        const json manifest = json::parse(request.body);
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (args_of(manifest) != "--size=10" && throttled < 3) {
+            ++throttled;
+            return answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
+        }
+        return answer(201, created_from(manifest, index));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    kq::jobs::CreateOptions create;
+    create.keep_objects = true;
+    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, create);
+    CHECK(report.failures.empty());
+    CHECK(report.created == 3);
+    CHECK(report.throttled == 3);
+    CHECK(server.requests().size() == 6);
+    // With --wait, what waiting needs is kept, but not the managedFields.
+    for (const kq::jobs::Planned& entry : submission.entries) {
+        CHECK(entry.created["spec"].is_object());
+        CHECK_FALSE(entry.created["metadata"].contains("managedFields"));
+    }
+}
+
+TEST_CASE("a server-side dry run sends dryRun=All with each create") {
+    kq::jobs::PlanOptions options;
+    options.count = 2;
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
+    FakeApiServer server([&](const FakeRequest& request, int index) {
+        return answer(201, created_from(json::parse(request.body), index));
+    });
+    kq::kube::Client client(config_for(server), fast_retries());
+    kq::jobs::CreateOptions create;
+    create.dry_run_query = "All";
+    (void)kq::jobs::create_all(client, "batch", submission, create);
+    for (const FakeRequest& request : server.requests())
+        CHECK(request.target == k_jobs + "?dryRun=All");
+}
+
+TEST_CASE("kept_of_created keeps only the name, or all but managedFields when waiting") {
+    const json object = {{"metadata", {{"name", "a"}, {"uid", "u"}, {"managedFields", json::array()}}},
+                         {"spec", {{"x", 1}}}};
+    CHECK(kq::jobs::kept_of_created(object, false) == json{{"metadata", {{"name", "a"}}}});
+    CHECK(kq::jobs::kept_of_created(object, true) ==
+          json{{"metadata", {{"name", "a"}, {"uid", "u"}}}, {"spec", {{"x", 1}}}});
+    CHECK(kq::jobs::kept_of_created(json::array(), false) == json::array());
+}

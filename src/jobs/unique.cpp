@@ -1,5 +1,6 @@
 #include "jobs/unique.hpp"
 
+#include "jobs/await.hpp"
 #include "jobs/paths.hpp"
 #include "kube/api_error.hpp"
 #include "util/error.hpp"
@@ -33,17 +34,6 @@ bool suspended(const nlohmann::json& job) {
     if (spec == job.end() || !spec->is_object()) return false;
     const auto suspend = spec->find("suspend");
     return suspend != spec->end() && suspend->is_boolean() && suspend->get<bool>();
-}
-
-// Deletes a Job that never ran a pod; a Job already gone is no error.
-void delete_claim(kube::Client& client, const std::string& namespace_name, const std::string& name) {
-    const nlohmann::json options = {
-        {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
-    try {
-        client.remove(job_path(namespace_name, name), {}, options);
-    } catch (const kube::ApiError& error) {
-        if (!error.not_found()) throw;
-    }
 }
 
 std::string age_text(const kube::JobSummary& job) {
@@ -143,7 +133,7 @@ nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_
             if (interrupted()) fail(ErrorKind::interrupted, "interrupted; the --unique claim was deleted");
             decision = decide_unique(ours, jobs);
             for (const std::string& name : decision.stale)
-                delete_claim(client, namespace_name, name);
+                delete_job(client, namespace_name, name);
             if (decision.verdict == UniqueDecision::Verdict::win) {
                 const nlohmann::json resume = {
                     {"metadata", {{"annotations", {{std::string(k_annotation_unique_claim), nullptr}}}}},
@@ -151,11 +141,11 @@ nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_
                 return client.patch(job_path(namespace_name, ours.name), resume);
             }
             // Lost, or contended: the claim goes before anything else, so that other claims stop seeing it.
-            delete_claim(client, namespace_name, ours.name);
+            delete_job(client, namespace_name, ours.name);
         } catch (...) {
             // Interrupted, or the server failed us: the claim must not stay behind, suspended for ever.
             try {
-                delete_claim(client, namespace_name, ours.name);
+                delete_job(client, namespace_name, ours.name);
             } catch (const Error&) { // the first error is the one to report
             }
             throw;

@@ -4,6 +4,7 @@
 #include "util/duration.hpp"
 #include "util/error.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <ostream>
@@ -80,6 +81,28 @@ std::optional<std::chrono::milliseconds> parse_duration_flag(const std::string& 
         fail(ErrorKind::usage, "{}: \"{}\" is not a duration (e.g. 30s, 5m, 1h30m)", flag, text);
     }
     return duration;
+}
+
+std::vector<Pattern> log_patterns(const std::vector<std::string>& sources, const char* flag) {
+    std::vector<Pattern> patterns;
+    for (const std::string& source : sources) {
+        Pattern pattern = Pattern::compile(source);
+        if (!pattern.valid()) fail(ErrorKind::usage, "{}: \"{}\" is not a regular expression: {}", flag, source, pattern.error());
+        patterns.push_back(std::move(pattern));
+    }
+    return patterns;
+}
+
+void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include, std::vector<std::string>& exclude) {
+    command
+        .add_option("--include", include,
+                    "Print only log lines matching this regular expression (repeatable: any of them)")
+        ->allow_extra_args(false)
+        ->type_name("REGEX");
+    command
+        .add_option("--exclude", exclude, "Leave out log lines matching this regular expression (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("REGEX");
 }
 
 kube::LogPrefix prefix_choice(bool prefix, bool no_prefix) {

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace kq::cmd {
 
 // Waits as jobs::await_jobs does, printing as kq does while it waits: the logs on stdout, notes and (on a
@@ -25,6 +29,13 @@ jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& names
 // usage Error naming the flag.
 std::optional<std::chrono::milliseconds> parse_duration_flag(const std::string& flag,
                                                              const std::string& text);
+
+// Compiles the patterns of --include or --exclude; throws a usage Error naming the flag and the pattern
+// that does not compile.
+std::vector<Pattern> log_patterns(const std::vector<std::string>& sources, const char* flag);
+
+// Registers --include and --exclude (repeatable) on a command that prints logs.
+void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include, std::vector<std::string>& exclude);
 
 // Whether a log line prefix was asked for: --prefix, --no-prefix, or neither.
 kube::LogPrefix prefix_choice(bool prefix, bool no_prefix);

@@ -26,6 +26,9 @@ struct LogsOptions {
     bool prefix = false;
     bool no_prefix = false;
     std::string timeout; // --timeout, with -f
+    std::vector<std::string> include; // --include REGEX
+    std::vector<std::string> exclude; // --exclude REGEX
+    std::string output;               // -o json: each line as a JSON object
 };
 
 constexpr const char* k_footer = R"(Examples:
@@ -60,6 +63,9 @@ void run_logs(const LogsOptions& options, Context& context) {
             std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(*since).count());
     }
     if (options.tail >= 0) request.tail_lines = options.tail;
+    request.include = log_patterns(options.include, "--include");
+    request.exclude = log_patterns(options.exclude, "--exclude");
+    request.json = options.output == "json";
     const auto timeout = parse_duration_flag("--timeout", options.timeout);
 
     std::unique_ptr<kube::Client> client = connect(context);
@@ -101,6 +107,10 @@ void setup_logs(CLI::App& command, Context& context) {
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix lines");
     command.add_option("--timeout", options->timeout, "With -f: give up after this long")
         ->type_name("DURATION");
+    add_log_filter_flags(command, options->include, options->exclude);
+    command.add_option("-o,--output", options->output,
+                       "Print each line as a JSON object: {job, pod, container, timestamp, message}")
+        ->check(CLI::IsMember({"json"}));
     command.callback([options, &context] { run_logs(*options, context); });
 }
 

@@ -43,6 +43,9 @@ struct SubmitOptions {
     bool timestamps = false;         // --timestamps
     bool prefix = false;             // --prefix
     bool no_prefix = false;          // --no-prefix
+    std::vector<std::string> include; // --include REGEX: only log lines matching one
+    std::vector<std::string> exclude; // --exclude REGEX: no log line matching one
+    std::string log_output;           // kq run -o json: log lines as JSON objects
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
     bool is_run = false; // kq run: logs and wait always, the result as the exit status
 };
@@ -75,6 +78,8 @@ void check_flags(const SubmitOptions& options) {
         fail(ErrorKind::usage, "--dry-run: creates nothing to wait for; drop --wait/--logs or use kq render");
     }
     (void)prefix_choice(options.prefix, options.no_prefix);
+    (void)log_patterns(options.include, "--include");
+    (void)log_patterns(options.exclude, "--exclude");
 }
 
 std::string params_file_text(const std::string& path) {
@@ -271,6 +276,9 @@ void run_submit(SubmitOptions options, Context& context) {
     await.log_request.timestamps = options.timestamps;
     await.log_request.prefix = prefix_choice(options.prefix, options.no_prefix);
     await.log_request.color = context.out_is_terminal && context.color();
+    await.log_request.include = log_patterns(options.include, "--include");
+    await.log_request.exclude = log_patterns(options.exclude, "--exclude");
+    await.log_request.json = options.log_output == "json";
 
     auto cleanup = [&](bool succeeded) {
         if (options.cleanup == "always" || (options.cleanup == "on-success" && succeeded)) {
@@ -330,6 +338,7 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
     command.add_flag("--timestamps", options->timestamps, "Show each log line's timestamp");
     command.add_flag("--prefix", options->prefix, "Prefix every log line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix log lines");
+    add_log_filter_flags(command, options->include, options->exclude);
     add_container_args(command, options->args);
 }
 
@@ -391,6 +400,10 @@ void setup_run(CLI::App& command, Context& context) {
     options->is_run = true;
     command.footer(k_run_footer);
     add_submit_flags(command, options);
+    command
+        .add_option("-o,--output", options->log_output,
+                    "Print each log line as a JSON object: {job, pod, container, timestamp, message}")
+        ->check(CLI::IsMember({"json"}));
     command.callback([options, &context] { run_submit(*options, context); });
 }
 

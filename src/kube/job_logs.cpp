@@ -63,26 +63,6 @@ Query log_query(const std::string& container, bool follow) {
     return query;
 }
 
-std::string format_line(bool prefixed, const std::string& pod, const std::string& container, bool color,
-                        size_t color_index, bool timestamps, std::string_view timestamp,
-                        std::string_view text) {
-    std::string line;
-    if (prefixed) {
-        const std::string prefix = fmt::format("[pod/{}/{}]", pod, container);
-        if (color) {
-            line = fmt::format("{}{}\033[0m ", k_colors[color_index % std::size(k_colors)], prefix);
-        } else {
-            line = prefix + " ";
-        }
-    }
-    if (timestamps && !timestamp.empty()) {
-        line.append(timestamp);
-        line += ' ';
-    }
-    line.append(text);
-    return line;
-}
-
 // What the follower keeps of a pod: the fields that decide which streams to open and when they end,
 // and that job_result reads for the exit code. A pod as the API returns it carries much more
 // (managedFields, annotations, volumes, the containers' whole specs), and a Job may have many pods.
@@ -110,6 +90,45 @@ nlohmann::json slim_pod(const nlohmann::json& pod) {
 
 } // namespace
 
+bool line_selected(const LogRequest& request, std::string_view text) {
+    const std::string_view seen = text.substr(0, Pattern::k_max_input_length);
+    auto matches = [&](const Pattern& pattern) { return pattern.search(seen); };
+    if (!request.include.empty() && std::none_of(request.include.begin(), request.include.end(), matches))
+        return false;
+    return std::none_of(request.exclude.begin(), request.exclude.end(), matches);
+}
+
+std::optional<std::string> render_log_line(const LogRequest& request, bool prefixed, std::string_view job,
+                                           std::string_view pod, std::string_view container,
+                                           std::size_t color_index, std::string_view timestamp,
+                                           std::string_view text) {
+    if (!line_selected(request, text)) return std::nullopt;
+    if (request.json) {
+        const nlohmann::json object = {{"job", job},
+                                       {"pod", pod},
+                                       {"container", container},
+                                       {"timestamp", timestamp.empty() ? nlohmann::json() : nlohmann::json(timestamp)},
+                                       {"message", text}};
+        // Log text need not be UTF-8: invalid bytes become U+FFFD rather than end the stream.
+        return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    std::string line;
+    if (prefixed) {
+        const std::string prefix = fmt::format("[pod/{}/{}]", pod, container);
+        if (request.color) {
+            line = fmt::format("{}{}\033[0m ", k_colors[color_index % std::size(k_colors)], prefix);
+        } else {
+            line = prefix + " ";
+        }
+    }
+    if (request.timestamps && !timestamp.empty()) {
+        line.append(timestamp);
+        line += ' ';
+    }
+    line.append(text);
+    return line;
+}
+
 std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequest& request) {
     std::vector<std::string> names;
     const nlohmann::json* containers = lookup(pod, {"spec", "containers"});
@@ -135,6 +154,7 @@ std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequ
 
 void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest& request, const LineSink& out,
                     const NoteSink& note) {
+    const std::string job_name = string_at(job, {"metadata", "name"});
     std::vector<nlohmann::json> pods = list_job_pods(client, job);
     std::sort(pods.begin(), pods.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
         const std::string created_a = string_at(a, {"metadata", "creationTimestamp"});
@@ -163,8 +183,9 @@ void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest&
         if (request.tail_lines) query.emplace_back("tailLines", std::to_string(*request.tail_lines));
         // Captured by name: clang 14 cannot capture a structured binding.
         LogLines lines([&, &container_name = container](std::string_view timestamp, std::string_view text) {
-            out(format_line(prefixed, pod_name, container_name, request.color, color_index,
-                            request.timestamps, timestamp, text));
+            if (const auto line = render_log_line(request, prefixed, job_name, pod_name, container_name,
+                                                  color_index, timestamp, text))
+                out(*line);
         });
         try {
             client.stream(pod_log_path(namespace_name, pod_name), query, [&](std::string_view bytes) {
@@ -204,7 +225,8 @@ struct JobLogFollower::Stream {
 
 JobLogFollower::JobLogFollower(Client& client, const nlohmann::json& job, LogRequest request, LineSink out,
                                NoteSink note)
-    : m_client(client), m_namespace(string_at(job, {"metadata", "namespace"})), m_selector(pod_selector(job)),
+    : m_client(client), m_namespace(string_at(job, {"metadata", "namespace"})),
+      m_job_name(string_at(job, {"metadata", "name"})), m_selector(pod_selector(job)),
       m_request(std::move(request)), m_out(std::move(out)), m_note(std::move(note)) {
     // A Job that runs several pods at once shows them prefixed from the first line.
     const nlohmann::json* parallelism = lookup(job, {"spec", "parallelism"});
@@ -333,8 +355,9 @@ void JobLogFollower::pod_changed(const nlohmann::json& pod, bool deleted) {
 }
 
 void JobLogFollower::emit(Stream& stream, std::string_view timestamp, std::string_view text) {
-    m_out(format_line(m_prefixing, stream.pod, stream.container, m_request.color, stream.color_index,
-                      m_request.timestamps, timestamp, text));
+    if (const auto line = render_log_line(m_request, m_prefixing, m_job_name, stream.pod, stream.container,
+                                          stream.color_index, timestamp, text))
+        m_out(*line);
 }
 
 void JobLogFollower::connect(Stream& stream) {

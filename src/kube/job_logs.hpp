@@ -2,6 +2,7 @@
 
 #include "kube/client.hpp"
 #include "kube/log_lines.hpp"
+#include "util/pattern.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +28,23 @@ struct LogRequest {
     std::optional<long long> tail_lines;     // --tail
     LogPrefix prefix = LogPrefix::automatic; // automatic: once more than one container stream shows
     bool color = false;                      // colour the prefixes
+    std::vector<Pattern> include;            // --include: only lines matching one of these
+    std::vector<Pattern> exclude;            // --exclude: no line matching one of these
+    bool json = false; // -o json: each line as {"job","pod","container","timestamp","message"}
 };
 
-// Receives each log line, prefix included, without its newline.
+// Whether a line's text passes a request's --include and --exclude filters. A filter sees the first
+// Pattern::k_max_input_length bytes of a line.
+bool line_selected(const LogRequest& request, std::string_view text);
+
+// One line as a request prints it: prefixed, with its timestamp, or as a JSON object; nullopt when the
+// filters leave it out.
+std::optional<std::string> render_log_line(const LogRequest& request, bool prefixed, std::string_view job,
+                                           std::string_view pod, std::string_view container,
+                                           std::size_t color_index, std::string_view timestamp,
+                                           std::string_view text);
+
+// Receives each log line as printed (prefix included, or a JSON object), without its newline.
 using LineSink = std::function<void(std::string_view line)>;
 
 // Receives a note for stderr, such as a container that never started.
@@ -87,6 +102,7 @@ private:
 
     Client& m_client;
     std::string m_namespace;
+    std::string m_job_name; // for -o json lines
     std::string m_selector;
     LogRequest m_request;
     LineSink m_out;

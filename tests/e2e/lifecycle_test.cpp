@@ -492,6 +492,44 @@ TEST_SUITE("lifecycle") {
         CHECK(scene.kubectl_jobs().empty());
     }
 
+    TEST_CASE("log filters and JSON log lines: kq run, kq submit --logs, kq logs; the exit code stays") {
+        Scene scene;
+        const Run included = scene.kq({"run", "ok", "--include", "t", "--include", "^zzz"});
+        CHECK(included.status == 0);
+        CHECK(included.out == "two\nthree\n");
+        const Run excluded = scene.kq({"run", "fail", "--exclude", "."});
+        CHECK(excluded.status == 3);
+        CHECK(excluded.out.empty());
+        const Run json = scene.kq({"run", "ok", "-o", "json", "--exclude", "one"});
+        CHECK(json.status == 0);
+        const std::vector<std::string> lines = lines_of(json.out);
+        REQUIRE(lines.size() == 2);
+        const nlohmann::json first = nlohmann::json::parse(lines[0]);
+        const std::string job = first["job"].get<std::string>();
+        CHECK(job.rfind("ok-", 0) == 0);
+        CHECK(first["pod"].get<std::string>().rfind(job + "-", 0) == 0);
+        CHECK(first["container"] == "ok");
+        CHECK(first["timestamp"].is_string());
+        CHECK(first["message"] == "two");
+        CHECK(nlohmann::json::parse(lines[1])["message"] == "three");
+
+        const Run submitted = scene.kq({"submit", "ok", "--logs", "--exclude", "two"});
+        CHECK(submitted.status == 0);
+        CHECK(submitted.out.ends_with(" created\none\nthree\n"));
+
+        const Run logs = scene.kq({"logs", job, "--include", "^o"});
+        CHECK(logs.status == 0);
+        CHECK(logs.out == "one\n");
+        const Run logs_json = scene.kq({"logs", job, "-o", "json"});
+        CHECK(logs_json.status == 0);
+        REQUIRE(lines_of(logs_json.out).size() == 3);
+        CHECK(nlohmann::json::parse(lines_of(logs_json.out)[2])["message"] == "three");
+
+        const Run bad = scene.kq({"logs", job, "--include", "("});
+        CHECK(bad.status == 125);
+        CHECK(bad.err.rfind("kq: error: --include: \"(\" is not a regular expression: ", 0) == 0);
+    }
+
     TEST_CASE("--unique with --count or --params-file is a usage error") {
         Scene scene;
         const Run run = scene.kq({"submit", "ok", "--unique", "--count", "2"});

@@ -1,0 +1,61 @@
+#include "kube/job_logs.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace kube = kq::kube;
+
+namespace {
+
+std::optional<std::string> render(const kube::LogRequest& request, std::string_view text, bool prefixed = false,
+                                  std::string_view timestamp = "2026-12-04T10:00:00.5Z") {
+    return kube::render_log_line(request, prefixed, "hello-x7k2p", "hello-x7k2p-abcde", "main", 0, timestamp, text);
+}
+
+} // namespace
+
+TEST_CASE("log lines as printed: plain, prefixed, with their timestamp") {
+    kube::LogRequest request;
+    CHECK(render(request, "hello") == "hello");
+    CHECK(render(request, "hello", true) == "[pod/hello-x7k2p-abcde/main] hello");
+    request.timestamps = true;
+    CHECK(render(request, "hello") == "2026-12-04T10:00:00.5Z hello");
+}
+
+TEST_CASE("--include keeps lines matching any pattern, --exclude drops lines matching any") {
+    kube::LogRequest request;
+    request.include = {kq::Pattern::compile("ERROR"), kq::Pattern::compile("^WARN")};
+    CHECK(render(request, "an ERROR here").has_value());
+    CHECK(render(request, "WARN: low disk").has_value());
+    CHECK_FALSE(render(request, "all is well, WARN").has_value());
+    request.exclude = {kq::Pattern::compile("retrying")};
+    CHECK_FALSE(render(request, "ERROR: retrying").has_value());
+    CHECK(kube::line_selected(request, "ERROR: gave up"));
+    // A filter reads the first 4096 bytes of a longer line.
+    kube::LogRequest only = {};
+    only.include = {kq::Pattern::compile("y")};
+    CHECK_FALSE(kube::line_selected(only, std::string(5000, 'x') + "y"));
+    only.include = {kq::Pattern::compile("^x+$")};
+    CHECK(kube::line_selected(only, std::string(5000, 'x') + "y"));
+}
+
+TEST_CASE("-o json: one object a line, every key always there") {
+    kube::LogRequest request;
+    request.json = true;
+    const auto line = render(request, "say \"hi\"\t", true);
+    REQUIRE(line.has_value());
+    CHECK(line->find('\n') == std::string::npos);
+    CHECK(nlohmann::json::parse(*line) == nlohmann::json{{"job", "hello-x7k2p"},
+                                                         {"pod", "hello-x7k2p-abcde"},
+                                                         {"container", "main"},
+                                                         {"timestamp", "2026-12-04T10:00:00.5Z"},
+                                                         {"message", "say \"hi\"\t"}});
+    // No timestamp from the server: null. Bytes that are not UTF-8 become U+FFFD.
+    const auto odd = render(request, "caf\xe9", false, "");
+    REQUIRE(odd.has_value());
+    const nlohmann::json object = nlohmann::json::parse(*odd);
+    CHECK(object["timestamp"].is_null());
+    CHECK(object["message"] == "caf\xef\xbf\xbd");
+}

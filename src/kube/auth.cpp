@@ -5,6 +5,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
@@ -55,13 +56,6 @@ std::optional<std::string> find_command(const std::string& command) {
         }
     }
     return std::nullopt;
-}
-
-std::string trim(std::string text) {
-    const size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string::npos) return "";
-    const size_t end = text.find_last_not_of(" \t\r\n");
-    return text.substr(start, end - start + 1);
 }
 
 // Ends a plugin kq no longer waits for: SIGTERM, SIGKILL if it has not ended within a second, then

@@ -5,6 +5,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -492,9 +493,7 @@ std::string in_cluster_namespace(const InClusterEnvironment& environment) {
     std::string error;
     std::optional<std::string> text = read_file(path, error);
     if (!text) return "";
-    const size_t start = text->find_first_not_of(" \t\r\n");
-    if (start == std::string::npos) return "";
-    return text->substr(start, text->find_last_not_of(" \t\r\n") - start + 1);
+    return trim(*text);
 }
 
 ClientConfig load_client_config(const ConfigSelection& selection) {

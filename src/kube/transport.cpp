@@ -3,11 +3,11 @@
 #include "kube/curl_library.hpp"
 #include "kube/url.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <queue>
@@ -20,20 +20,6 @@ using Clock = std::chrono::steady_clock;
 // A body that is not streamed to a handler is kept up to this size; error bodies are small, and a
 // runaway one must not exhaust memory.
 constexpr size_t k_max_buffered_body = 256 * 1024 * 1024;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string trim(std::string_view text) {
-    const size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string_view::npos) return "";
-    const size_t end = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(start, end - start + 1));
-}
 
 std::string format_elapsed(std::chrono::microseconds elapsed) {
     const double ms = static_cast<double>(elapsed.count()) / 1000.0;

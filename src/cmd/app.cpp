@@ -1,8 +1,8 @@
 #include "cmd/app.hpp"
 
 #include "cmd/commands.hpp"
-#include "cmd/complete.hpp"
 #include "cmd/output.hpp"
+#include "cmd/support/shell_complete.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/text.hpp"

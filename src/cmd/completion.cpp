@@ -17,7 +17,7 @@ struct CompletionOptions {
     std::string shell;
 };
 
-// The scripts are thin: each hands the words before the cursor to `kq __complete` (complete.cpp),
+// The scripts are thin: each hands the words before the cursor to `kq __complete` (support/shell_complete.cpp),
 // so that commands and flags added later complete without touching them. completions/ holds the
 // same text, byte for byte, for packages to install (a unit test compares them).
 constexpr const char* k_bash_script = R"kq(# bash completion for kq (printed by `kq completion bash`).

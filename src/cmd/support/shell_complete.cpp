@@ -2,7 +2,7 @@
 // the path it imagines cannot happen, so the warning is off for this file.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
-#include "cmd/complete.hpp"
+#include "cmd/support/shell_complete.hpp"
 
 #include "cmd/cluster.hpp"
 #include "cmd/project_loading.hpp"

@@ -90,8 +90,7 @@ std::string read_file(const std::filesystem::path& path, const std::string& disp
         if (count < 0) {
             if (errno == EINTR) continue;
             const int error = errno;
-            fail(ErrorKind::usage, "{}: cannot read: {}", display_name,
-                 lower_first(std::strerror(error)));
+            fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lower_first(std::strerror(error)));
         }
         if (count == 0) break;
         filled += static_cast<std::size_t>(count);

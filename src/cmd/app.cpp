@@ -1,10 +1,11 @@
 #include "cmd/app.hpp"
 
 #include "cmd/commands.hpp"
-#include "cmd/complete.hpp"
 #include "cmd/output.hpp"
+#include "cmd/support/shell_complete.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
 #include "util/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -137,11 +138,7 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
                                        app.remaining().front(), program);
             return k_exit_usage;
         }
-        std::string message = error.what();
-        if (!message.empty() && std::isupper(static_cast<unsigned char>(message[0])) &&
-            !(message.size() > 1 && std::isupper(static_cast<unsigned char>(message[1])))) {
-            message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
-        }
+        const std::string message = lower_first(error.what());
         context.err << fmt::format("kq: error: {}; {}\n", message, usage_hint(*target));
         return k_exit_usage;
     }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cmd/context.hpp"
+#include "cmd/support/context.hpp"
 
 #include <string>
 
@@ -18,7 +18,8 @@ struct CommandSpec {
     void (*setup)(CLI::App& command, Context& context);
 };
 
-// Each command lives in src/cmd/<name>.cpp and exports one setup function.
+// Each command lives in src/cmd/<name>.cpp and exports one setup function; `run`, which is `submit`
+// with its logs followed and its result as the exit status, is set up in submit.cpp beside it.
 void setup_render(CLI::App& command, Context& context);
 void setup_jobs(CLI::App& command, Context& context);
 void setup_validate(CLI::App& command, Context& context);

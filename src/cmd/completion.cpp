@@ -1,7 +1,3 @@
-// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here, as in
-// render.cpp; the path it imagines cannot happen, so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "cmd/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -17,9 +13,9 @@ struct CompletionOptions {
     std::string shell;
 };
 
-// The scripts are thin: each hands the words before the cursor to `kq __complete` (complete.cpp),
-// so that commands and flags added later complete without touching them. completions/ holds the
-// same text, byte for byte, for packages to install (a unit test compares them).
+// The scripts are thin: each hands the words before the cursor to `kq __complete`
+// (support/shell_complete.cpp), so that commands and flags added later complete without touching them.
+// completions/ holds the same text, byte for byte, for packages to install (a unit test compares them).
 constexpr const char* k_bash_script = R"kq(# bash completion for kq (printed by `kq completion bash`).
 #
 # Installed as /usr/share/bash-completion/completions/kq, or for one user:

@@ -1,7 +1,3 @@
-// GCC 12 reports a null dereference inside CLI11's option-name splitting once it is inlined here;
-// the path it imagines cannot happen (std::vector's reallocation), so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "cmd/container_args.hpp"
 
 #include "util/error.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cmd/context.hpp"
+#include "cmd/support/context.hpp"
 #include "kube/client.hpp"
 #include "kube/job_queries.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cmd/context.hpp"
+#include "cmd/support/context.hpp"
 #include "project/discovery.hpp"
 #include "project/project.hpp"
 

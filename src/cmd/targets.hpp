@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cmd/context.hpp"
+#include "cmd/support/context.hpp"
 #include "jobs/paths.hpp"
 #include "jobs/select.hpp"
 #include "kube/client.hpp"

@@ -1,6 +1,7 @@
 #include "kube/api_error.hpp"
 
 #include "kube/url.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -28,14 +29,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
 std::string where(const ClientConfig& config) {
     if (config.in_cluster) return "in-cluster configuration";
     return fmt::format("context \"{}\" in {}", config.context, config.source);
-}
-
-std::string lower_first(std::string text) {
-    if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) &&
-        !std::isupper(static_cast<unsigned char>(text[1]))) {
-        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    }
-    return text;
 }
 
 std::string seconds_text(std::chrono::milliseconds duration) {
@@ -127,9 +120,7 @@ ApiError response_error(const HttpResponse& response, std::string_view method, s
         if (reason.empty()) reason = generic_reason;
         const ResourceRef ref = resource_of(path);
         if (!ref.resource.empty() && response.status != 403) {
-            std::string verb(method);
-            for (char& c : verb)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            const std::string verb = lower(method);
             message += ref.name.empty() ? fmt::format(" ({} {})", verb, ref.resource)
                                         : fmt::format(" ({} {} {})", verb, ref.resource, ref.name);
         }

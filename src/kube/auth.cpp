@@ -5,6 +5,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
@@ -55,13 +56,6 @@ std::optional<std::string> find_command(const std::string& command) {
         }
     }
     return std::nullopt;
-}
-
-std::string trim(std::string text) {
-    const size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string::npos) return "";
-    const size_t end = text.find_last_not_of(" \t\r\n");
-    return text.substr(start, end - start + 1);
 }
 
 // Ends a plugin kq no longer waits for: SIGTERM, SIGKILL if it has not ended within a second, then
@@ -305,12 +299,15 @@ void Authenticator::use_oidc_token() {
     }
     if (oidc.refresh_token.empty()) {
         fail(ErrorKind::cluster,
-             "user \"{}\": the oidc id-token has expired and no refresh-token is set to renew it; log in to the "
+             "user \"{}\": the oidc id-token has expired and no refresh-token is set to renew it; log in to "
+             "the "
              "identity provider again, or switch to an exec plugin such as kubelogin ('kubectl oidc-login "
              "setup')",
              m_config.user);
     }
-    if (m_options.log) m_options.log(fmt::format("refreshing the oidc id-token of user \"{}\" at {}", m_config.user, oidc.issuer_url));
+    if (m_options.log)
+        m_options.log(
+            fmt::format("refreshing the oidc id-token of user \"{}\" at {}", m_config.user, oidc.issuer_url));
     const OidcTokens tokens = refresh_oidc_tokens(oidc, m_config.user, ProxyEnvironment::from_process());
     ++m_oidc_refreshes;
     const auto expiry = jwt_expiry(tokens.id_token, fmt::format("user \"{}\"", m_config.user));

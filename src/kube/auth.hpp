@@ -94,7 +94,7 @@ private:
     int m_exec_runs = 0;
     int m_oidc_refreshes = 0;
     std::chrono::system_clock::time_point m_oidc_expiry{}; // of the id-token in m_config.oidc
-    std::string m_file_token; // the token last read from token_file
+    std::string m_file_token;                              // the token last read from token_file
     struct FileStamp {
         long long mtime_ns = -1;
         long long size = -1;

@@ -114,6 +114,13 @@ struct Client::Call {
     RequestId request_id = 0;
 };
 
+// What the retry policy makes of one response: send the call again after a delay, or end it, with the
+// response's result or, when refreshing the credentials after a 401 failed, with that failure.
+struct Client::RetryDecision {
+    std::optional<std::chrono::milliseconds> delay;
+    std::optional<ApiError> refresh_failure;
+};
+
 // A paginated list on its way.
 struct Client::ListState {
     CallId id = 0;
@@ -256,6 +263,31 @@ void Client::send(const std::shared_ptr<Call>& call) {
 void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) {
     if (call->cancelled) return;
     report_warnings(response);
+    track_outage(response);
+    RetryDecision decision = decide_retry(*call, response);
+    if (decision.delay) {
+        if (m_options.verbosity >= 1 && m_options.log) {
+            const std::string why = response.status > 0 ? fmt::format("HTTP {}", response.status)
+                                                        : std::string(transfer_error_name(response.error));
+            m_options.log(fmt::format("retrying {} {} after {} in {}ms (attempt {})", call->request.method,
+                                      call->target, why, decision.delay->count(), call->attempts + 1));
+        }
+        m_transport.after(*decision.delay, [this, call] { send(call); });
+        return;
+    }
+    m_calls.erase(call->id);
+    if (decision.refresh_failure) {
+        ApiResult result;
+        result.status = 401;
+        result.error = std::move(decision.refresh_failure);
+        result.attempts = call->attempts;
+        call->done(std::move(result));
+        return;
+    }
+    call->done(result_of(*call, response));
+}
+
+void Client::track_outage(const HttpResponse& response) {
     if (response.status > 0) {
         m_reached = true;
         m_outage.reset();
@@ -268,82 +300,69 @@ void Client::finish(const std::shared_ptr<Call>& call, HttpResponse&& response) 
             m_outage = Outage{std::move(error), std::chrono::steady_clock::now()};
         }
     }
+}
 
+Client::RetryDecision Client::decide_retry(Call& call, const HttpResponse& response) {
     const RetryPolicy& policy = m_options.retry;
-    const bool may_repeat = is_idempotent(call->request.method) || call->request.retry_unsafe;
-    const bool attempts_left = call->attempts < policy.max_attempts;
-    std::optional<std::chrono::milliseconds> delay;
-    if (call->stopped_by_handler) {
+    const bool may_repeat = is_idempotent(call.request.method) || call.request.retry_unsafe;
+    const bool attempts_left = call.attempts < policy.max_attempts;
+    RetryDecision decision;
+    if (call.stopped_by_handler) {
         // The handler ended the stream; nothing to retry or report.
     } else if (response.error != TransferError::none) {
         // A refused connection is retried only once the cluster has answered before (an API server
         // restarting); at the first request it means nothing is listening, which waiting won't fix.
         const bool transient = response.error == TransferError::connection_lost ||
                                (response.error == TransferError::connect && m_reached);
-        if (transient && !call->data_started && attempts_left && (!response.request_sent || may_repeat)) {
-            delay = backoff(call->attempts);
+        if (transient && !call.data_started && attempts_left && (!response.request_sent || may_repeat)) {
+            decision.delay = backoff(call.attempts);
         }
-    } else if (response.status == 401 && !call->auth_retried && !call->data_started) {
-        call->auth_retried = true;
+    } else if (response.status == 401 && !call.auth_retried && !call.data_started) {
+        call.auth_retried = true;
         try {
-            if (m_auth.refresh(call->used)) delay = std::chrono::milliseconds(0);
+            if (m_auth.refresh(call.used)) decision.delay = std::chrono::milliseconds(0);
         } catch (const Error& error) {
-            m_calls.erase(call->id);
-            ApiResult result;
-            result.status = 401;
-            result.error = ApiError(error.what(), 401, "Unauthorized", true);
-            result.attempts = call->attempts;
-            call->done(std::move(result));
-            return;
+            decision.refresh_failure = ApiError(error.what(), 401, "Unauthorized", true);
         }
     } else if (response.status == 429 || (response.status == 503 && retry_after(response))) {
         // The server refused the request without acting on it, so even a create may go again, and for
         // as long as the patience lasts: throttling ends when the load does, not after N attempts.
         // Jitter spreads the retries of a fan-out that the server throttled all at once.
         const std::optional<std::chrono::milliseconds> after = retry_after(response);
-        const auto wait =
-            after ? jittered(std::min(*after, policy.max_retry_after)) : backoff(call->attempts);
-        if (std::chrono::steady_clock::now() + wait - call->first_sent <= policy.throttle_patience) {
-            ++call->throttled;
-            delay = wait;
+        const auto wait = after ? jittered(std::min(*after, policy.max_retry_after)) : backoff(call.attempts);
+        if (std::chrono::steady_clock::now() + wait - call.first_sent <= policy.throttle_patience) {
+            ++call.throttled;
+            decision.delay = wait;
         }
     } else if (response.status == 503 && attempts_left) {
-        delay = backoff(call->attempts);
+        decision.delay = backoff(call.attempts);
     } else if (response.status >= 500 && may_repeat && attempts_left) {
-        delay = backoff(call->attempts);
+        decision.delay = backoff(call.attempts);
     }
-    if (delay) {
-        if (m_options.verbosity >= 1 && m_options.log) {
-            const std::string why = response.status > 0 ? fmt::format("HTTP {}", response.status)
-                                                        : std::string(transfer_error_name(response.error));
-            m_options.log(fmt::format("retrying {} {} after {} in {}ms (attempt {})", call->request.method,
-                                      call->target, why, delay->count(), call->attempts + 1));
-        }
-        m_transport.after(*delay, [this, call] { send(call); });
-        return;
-    }
+    return decision;
+}
 
-    m_calls.erase(call->id);
+ApiResult Client::result_of(const Call& call, const HttpResponse& response) const {
     ApiResult result;
     result.status = response.status;
-    result.attempts = call->attempts;
-    result.throttled = call->throttled;
-    if (call->stopped_by_handler) {
+    result.attempts = call.attempts;
+    result.throttled = call.throttled;
+    if (call.stopped_by_handler) {
         // A stream its handler stopped ended well.
     } else if (response.error != TransferError::none) {
         result.error = transfer_error(response, m_config, m_options.request_timeout);
     } else if (response.status < 200 || response.status >= 300) {
-        result.error = response_error(response, call->request.method, call->request.path, m_config);
-    } else if (!call->stream && !response.body.empty()) {
+        result.error = response_error(response, call.request.method, call.request.path, m_config);
+    } else if (!call.stream && !response.body.empty()) {
         try {
             result.object = nlohmann::json::parse(response.body);
         } catch (const nlohmann::json::exception& error) {
             result.error = ApiError(fmt::format("the server sent a response that is not JSON for {} {}: {}",
-                                                call->request.method, call->request.path, error.what()),
+                                                call.request.method, call.request.path, error.what()),
                                     response.status, "", true);
         }
     }
-    call->done(std::move(result));
+    return result;
 }
 
 void Client::cancel(CallId id) {

@@ -202,9 +202,17 @@ private:
     struct Call;
     struct ListState;
     struct WatchState;
+    struct RetryDecision;
 
     void send(const std::shared_ptr<Call>& call);
+    // Ends an attempt: retries the call or hands its result to its done handler.
     void finish(const std::shared_ptr<Call>& call, HttpResponse&& response);
+    // Notes whether the cluster answered, for retries of refused connections and for outage().
+    void track_outage(const HttpResponse& response);
+    // The retry policy: whether, and after how long, the call goes again after this response.
+    RetryDecision decide_retry(Call& call, const HttpResponse& response);
+    // The result a call ends with when it is not retried.
+    ApiResult result_of(const Call& call, const HttpResponse& response) const;
     std::chrono::milliseconds backoff(int attempt) const;
     std::chrono::milliseconds jittered(std::chrono::milliseconds delay) const;
     void report_warnings(const HttpResponse& response);

@@ -5,6 +5,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -186,8 +187,8 @@ void read_pem_field(const UserEntry& user, const std::string& entry, const std::
 // Whether a user entry holds anything that identifies the user (impersonation does not).
 bool has_credentials(const UserEntry& user) {
     return !user.client_certificate.empty() || user.client_certificate_data || !user.client_key.empty() ||
-           user.client_key_data || !user.token.empty() || !user.token_file.empty() || !user.username.empty() ||
-           !user.password.empty() || user.exec || user.auth_provider;
+           user.client_key_data || !user.token.empty() || !user.token_file.empty() ||
+           !user.username.empty() || !user.password.empty() || user.exec || user.auth_provider;
 }
 
 void resolve_impersonation(const UserEntry& user, ClientConfig& config) {
@@ -248,8 +249,9 @@ void resolve_oidc(const UserEntry& user, const std::string& entry, ClientConfig&
         oidc.ca_origin = fmt::format("idp-certificate-authority-data of user \"{}\"", user.name);
     }
     if (!oidc.ca_pem.empty() && count_pem_certificates(oidc.ca_pem) == 0) {
-        entry_error(at(ca_file.empty() ? "idp-certificate-authority-data" : "idp-certificate-authority"), entry,
-                    "auth-provider oidc: the identity provider's certificate authority holds no PEM certificate");
+        entry_error(
+            at(ca_file.empty() ? "idp-certificate-authority-data" : "idp-certificate-authority"), entry,
+            "auth-provider oidc: the identity provider's certificate authority holds no PEM certificate");
     }
     if (oidc.id_token.empty() && oidc.refresh_token.empty()) {
         entry_error(at(""), entry,
@@ -482,7 +484,8 @@ std::optional<ClientConfig> in_cluster_config(const InClusterEnvironment& enviro
 bool in_cluster_possible(const InClusterEnvironment& environment) {
     if (environment.service_host.empty() || environment.service_port.empty()) return false;
     std::error_code error;
-    const auto status = std::filesystem::status(std::filesystem::path(environment.serviceaccount_dir) / "token", error);
+    const auto status =
+        std::filesystem::status(std::filesystem::path(environment.serviceaccount_dir) / "token", error);
     return !error && std::filesystem::exists(status) && !std::filesystem::is_directory(status);
 }
 
@@ -492,9 +495,7 @@ std::string in_cluster_namespace(const InClusterEnvironment& environment) {
     std::string error;
     std::optional<std::string> text = read_file(path, error);
     if (!text) return "";
-    const size_t start = text->find_first_not_of(" \t\r\n");
-    if (start == std::string::npos) return "";
-    return text->substr(start, text->find_last_not_of(" \t\r\n") - start + 1);
+    return trim(*text);
 }
 
 ClientConfig load_client_config(const ConfigSelection& selection) {
@@ -521,7 +522,8 @@ ClientConfig load_client_config(const ConfigSelection& selection) {
     }
     ClientConfig config = resolve_client_config(*kubeconfig, selection.context, selection.proxy);
     // In a pod, a context that sets no namespace takes the pod's, as kubectl's does.
-    if (pod && config.namespace_name.empty()) config.namespace_name = in_cluster_namespace(selection.in_cluster);
+    if (pod && config.namespace_name.empty())
+        config.namespace_name = in_cluster_namespace(selection.in_cluster);
     return config;
 }
 

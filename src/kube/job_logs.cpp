@@ -82,7 +82,8 @@ nlohmann::json slim_pod(const nlohmann::json& pod) {
         if (containers == nullptr || !containers->is_array()) continue;
         nlohmann::json& names = slim["spec"][list] = nlohmann::json::array();
         for (const nlohmann::json& container : *containers)
-            names.push_back({{"name", container.is_object() ? container.value("name", nlohmann::json()) : nullptr}});
+            names.push_back(
+                {{"name", container.is_object() ? container.value("name", nlohmann::json()) : nullptr}});
     }
     copy(pointer("/status"));
     return slim;

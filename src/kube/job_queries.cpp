@@ -1,11 +1,11 @@
 #include "kube/job_queries.hpp"
 
 #include "kube/json_fields.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstdint>
@@ -50,12 +50,6 @@ void read_containers(PodSummary& pod, const json& object, const char* spec_key, 
         pod.restarts += container.restarts;
         pod.containers.push_back(std::move(container));
     }
-}
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
 }
 
 } // namespace

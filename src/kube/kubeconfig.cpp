@@ -4,14 +4,13 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/text.hpp"
+#include "yaml/reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <set>
-#include <sstream>
 
 namespace kq::kube {
 namespace {
@@ -19,102 +18,6 @@ namespace {
 [[noreturn]] void config_error(const Location& where, const std::string& message) {
     throw Error(ErrorKind::cluster, fmt::format("{}: {}", where.str(), message));
 }
-
-Location location_at(const std::string& path, std::string_view text, std::size_t offset) {
-    Location where{path, 1, 1};
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++where.line;
-            where.column = 1;
-        } else {
-            ++where.column;
-        }
-    }
-    return where;
-}
-
-// YAML (and so kubectl) takes UTF-8 text without control characters; yaml-cpp would read other bytes
-// as something else than what was written.
-void check_characters(std::string_view text, const std::string& path) {
-    if (const auto offset = invalid_utf8_offset(text)) {
-        config_error(location_at(path, text, *offset), "invalid UTF-8; save the kubeconfig as UTF-8");
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
-            config_error(location_at(path, text, i),
-                         fmt::format("invalid control character 0x{:02x}; remove it", c));
-        }
-    }
-}
-
-// Walks the first document's parse events before yaml-cpp builds its tree, refusing nesting deeper than
-// k_max_kubeconfig_depth and more than k_max_kubeconfig_values values (each alias counting as a copy of
-// what it names), so that no file, however written, exhausts the stack or memory.
-class LimitCheck : public YAML::EventHandler {
-public:
-    explicit LimitCheck(const std::string& path) : m_path(path) {}
-
-    void OnDocumentStart(const YAML::Mark&) override {}
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { add(mark, anchor, 1); }
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-        const auto found = m_anchors.find(anchor);
-        add(mark, YAML::NullAnchor, found == m_anchors.end() ? 1 : found->second);
-    }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  const std::string&) override {
-        add(mark, anchor, 1);
-    }
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                         YAML::EmitterStyle::value) override {
-        open(mark, anchor);
-    }
-    void OnSequenceEnd() override { close(); }
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                    YAML::EmitterStyle::value) override {
-        open(mark, anchor);
-    }
-    void OnMapEnd() override { close(); }
-
-private:
-    struct Open {
-        YAML::anchor_t anchor;
-        std::size_t count;
-        YAML::Mark mark;
-    };
-
-    void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
-        if (m_open.size() >= k_max_kubeconfig_depth) {
-            config_error({m_path, mark.line + 1, mark.column + 1},
-                         fmt::format("values nested more than {} levels deep", k_max_kubeconfig_depth));
-        }
-        m_open.push_back({anchor, 1, mark});
-    }
-
-    void close() {
-        const Open done = m_open.back();
-        m_open.pop_back();
-        m_count -= 1; // add() counts the collection again, with what it holds
-        add(done.mark, done.anchor, done.count);
-    }
-
-    void add(const YAML::Mark& mark, YAML::anchor_t anchor, std::size_t count) {
-        m_count += count;
-        if (m_count > k_max_kubeconfig_values) {
-            config_error({m_path, mark.line + 1, mark.column + 1},
-                         fmt::format("the kubeconfig holds more than {} values (counting each alias's copy)",
-                                     k_max_kubeconfig_values));
-        }
-        if (anchor != YAML::NullAnchor) m_anchors[anchor] = count;
-        if (!m_open.empty()) m_open.back().count += count;
-    }
-
-    const std::string& m_path;
-    std::vector<Open> m_open;
-    std::map<YAML::anchor_t, std::size_t> m_anchors;
-    std::size_t m_count = 0;
-};
 
 // What the parser of one file needs at hand: the file's name and folder, for locations and paths.
 class FileParser {
@@ -124,22 +27,30 @@ public:
         m_base = std::filesystem::absolute(std::filesystem::path(path), ignored).parent_path();
     }
 
-    Location where(const YAML::Node& node) const {
-        const YAML::Mark mark = node.Mark();
-        if (mark.is_null()) return {m_path, 0, 0};
-        return {m_path, mark.line + 1, mark.column + 1};
-    }
+    Location where(const YAML::Node& node) const { return yaml::location_of(m_path, node.Mark()); }
 
     Kubeconfig parse(std::string_view text) {
         Kubeconfig config;
         config.files.push_back(m_path);
-        check_characters(text, m_path);
+        // YAML (and so kubectl) takes UTF-8 text without control characters; yaml-cpp would read other
+        // bytes as something else than what was written.
+        static constexpr yaml::ReadRules k_rules{.noun = "kubeconfig",
+                                                 .max_depth = k_max_kubeconfig_depth,
+                                                 .max_values = k_max_kubeconfig_values,
+                                                 .depth_advice = "",
+                                                 .values_advice = "",
+                                                 .refuse_tab_indentation = false};
+        yaml::Reader reader(text, m_path, k_rules);
+        reader.check_characters(
+            [](const yaml::Problem& problem) { config_error(problem.where, problem.message); });
         YAML::Node root;
         try {
-            std::istringstream stream{std::string(text)};
-            LimitCheck limits(m_path);
-            YAML::Parser(stream).HandleNextDocument(limits);
-            root = YAML::Load(stream.str());
+            // The first document is read within the limits before yaml-cpp builds its tree of it.
+            yaml::IgnoreEvents ignore;
+            reader.next_document(ignore);
+            root = YAML::Load(std::string(text));
+        } catch (const yaml::ReadError& error) {
+            config_error(error.problem.where, error.problem.message);
         } catch (const YAML::ParserException& error) {
             config_error({m_path, error.mark.line + 1, error.mark.column + 1},
                          fmt::format("invalid YAML: {}", error.msg));
@@ -462,11 +373,6 @@ template <typename Entry> Location field_location(const Entry& entry, std::strin
 }
 
 } // namespace
-
-std::string Location::str() const {
-    if (line <= 0) return file;
-    return fmt::format("{}:{}:{}", file, line, column);
-}
 
 Location ClusterEntry::at(std::string_view field) const { return field_location(*this, field); }
 Location UserEntry::at(std::string_view field) const { return field_location(*this, field); }

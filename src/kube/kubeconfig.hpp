@@ -1,5 +1,7 @@
 #pragma once
 
+#include "yaml/location.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -13,14 +15,7 @@
 namespace kq::kube {
 
 // Where something was written: a file and, when known, a 1-based line and column.
-struct Location {
-    std::string file;
-    int line = 0;
-    int column = 0;
-
-    // "file:line:column", or just "file" when the line is not known.
-    std::string str() const;
-};
+using Location = yaml::Location;
 
 // One environment variable an exec credential plugin is started with.
 struct ExecEnvVar {

@@ -53,8 +53,8 @@ Endpoint endpoint_of(const std::string& url, const std::string& what, const std:
     const bool loopback = parsed->host == "127.0.0.1" || parsed->host == "::1" || parsed->host == "localhost";
     if (parsed->scheme != "https" && !loopback) {
         fail(ErrorKind::cluster,
-             "user \"{}\": oidc: {} \"{}\" is not https; kq sends the refresh token only over TLS", user, what,
-             parsed->redacted());
+             "user \"{}\": oidc: {} \"{}\" is not https; kq sends the refresh token only over TLS", user,
+             what, parsed->redacted());
     }
     const size_t authority = url.find("://") + 3;
     const size_t path = url.find_first_of("/?#", authority);
@@ -70,7 +70,8 @@ HttpResponse send(const OidcConfig& oidc, const ProxyEnvironment& proxy, const E
     TransportConfig config;
     config.server = endpoint.base;
     config.ca_pem = oidc.ca_pem;
-    if (const std::optional<Url> url = parse_url(endpoint.base)) config.proxy_url = proxy_from_environment(*url, proxy);
+    if (const std::optional<Url> url = parse_url(endpoint.base))
+        config.proxy_url = proxy_from_environment(*url, proxy);
     config.user_agent = "kq";
     Transport transport(config);
     request.target = endpoint.target;
@@ -80,7 +81,8 @@ HttpResponse send(const OidcConfig& oidc, const ProxyEnvironment& proxy, const E
 
 std::string response_problem(const HttpResponse& response) {
     if (response.status == 0) {
-        return response.error_detail.empty() ? "no response" : fmt::format("no response ({})", response.error_detail);
+        return response.error_detail.empty() ? "no response"
+                                             : fmt::format("no response ({})", response.error_detail);
     }
     std::string problem = fmt::format("HTTP {} {}", response.status, reason_phrase(response.status));
     // An OAuth error names itself in `error` and `error_description`; the rest of the body is not shown.
@@ -149,8 +151,9 @@ std::optional<std::pair<size_t, size_t>> scalar_span(std::string_view text, cons
     }
     if (first == '|' || first == '>' || first == '&' || first == '*' || first == '!') return std::nullopt;
     size_t end = start;
-    while (end < text.size() && text[end] != '\n' && text[end] != '\r' && text[end] != ',' && text[end] != '}' &&
-           text[end] != ']' && !(text[end] == '#' && end > start && text[end - 1] == ' ')) {
+    while (end < text.size() && text[end] != '\n' && text[end] != '\r' && text[end] != ',' &&
+           text[end] != '}' && text[end] != ']' &&
+           !(text[end] == '#' && end > start && text[end - 1] == ' ')) {
         ++end;
     }
     while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t'))
@@ -171,14 +174,16 @@ std::chrono::system_clock::time_point jwt_expiry(std::string_view token, const s
     const std::optional<std::string> payload = base64url_decode(token.substr(first + 1, second - first - 1));
     if (!payload) fail(ErrorKind::cluster, "{}: the oidc id-token's payload is not base64url", owner);
     const nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
-    if (!claims.is_object()) fail(ErrorKind::cluster, "{}: the oidc id-token's payload is not a JSON object", owner);
+    if (!claims.is_object())
+        fail(ErrorKind::cluster, "{}: the oidc id-token's payload is not a JSON object", owner);
     const auto exp = claims.find("exp");
     if (exp == claims.end() || !exp->is_number()) return {};
     return std::chrono::system_clock::time_point(
         std::chrono::seconds(static_cast<long long>(exp->get<double>())));
 }
 
-OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, const ProxyEnvironment& proxy) {
+OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user,
+                               const ProxyEnvironment& proxy) {
     std::string issuer = oidc.issuer_url;
     while (issuer.ends_with('/'))
         issuer.pop_back();
@@ -191,9 +196,10 @@ OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, 
              response_problem(found));
     }
     const nlohmann::json document = nlohmann::json::parse(found.body, nullptr, false);
-    if (!document.is_object() || !document.contains("token_endpoint") || !document["token_endpoint"].is_string()) {
-        fail(ErrorKind::cluster, "user \"{}\": oidc: the discovery document at {} names no token_endpoint", user,
-             discovery);
+    if (!document.is_object() || !document.contains("token_endpoint") ||
+        !document["token_endpoint"].is_string()) {
+        fail(ErrorKind::cluster, "user \"{}\": oidc: the discovery document at {} names no token_endpoint",
+             user, discovery);
     }
     const std::string token_url = document["token_endpoint"].get<std::string>();
     const Endpoint token_endpoint = endpoint_of(token_url, "token_endpoint", user);
@@ -206,7 +212,8 @@ OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, 
                                                                    {"refresh_token", oidc.refresh_token}};
         HttpRequest post;
         post.method = "POST";
-        post.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+        post.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                        {"Accept", "application/json"}};
         if (in_header) {
             post.authorization = "Basic " + base64_encode(percent_encode(oidc.client_id) + ":" +
                                                           percent_encode(oidc.client_secret));
@@ -232,7 +239,8 @@ OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, 
         return value != tokens.end() && value->is_string() ? value->get<std::string>() : std::string();
     };
     if (text("access_token").empty()) {
-        fail(ErrorKind::cluster, "user \"{}\": oidc: the token endpoint's answer holds no access_token", user);
+        fail(ErrorKind::cluster, "user \"{}\": oidc: the token endpoint's answer holds no access_token",
+             user);
     }
     OidcTokens result{text("id_token"), text("refresh_token")};
     if (result.id_token.empty()) {
@@ -248,7 +256,8 @@ OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, 
 std::string rewrite_oidc_tokens(std::string_view text, const std::string& path, const std::string& user,
                                 const OidcTokens& tokens) {
     const auto refuse = [&](const std::string& why) {
-        fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens of user \"{}\": {}", path, user, why);
+        fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens of user \"{}\": {}", path, user,
+             why);
     };
     YAML::Node root;
     try {
@@ -259,20 +268,22 @@ std::string rewrite_oidc_tokens(std::string_view text, const std::string& path, 
     YAML::Node config;
     if (root.IsMap() && root["users"] && root["users"].IsSequence()) {
         for (const auto& entry : root["users"]) {
-            if (entry.IsMap() && entry["name"] && entry["name"].IsScalar() && entry["name"].Scalar() == user &&
-                entry["user"] && entry["user"].IsMap() && entry["user"]["auth-provider"] &&
-                entry["user"]["auth-provider"].IsMap()) {
+            if (entry.IsMap() && entry["name"] && entry["name"].IsScalar() &&
+                entry["name"].Scalar() == user && entry["user"] && entry["user"].IsMap() &&
+                entry["user"]["auth-provider"] && entry["user"]["auth-provider"].IsMap()) {
                 config = entry["user"]["auth-provider"]["config"];
             }
         }
     }
-    if (!config || !config.IsMap() || config.size() == 0) refuse("it no longer defines the user's auth-provider config");
+    if (!config || !config.IsMap() || config.size() == 0)
+        refuse("it no longer defines the user's auth-provider config");
 
     // Replacements from the end of the file backwards, so that earlier offsets stay valid.
     std::vector<std::pair<std::pair<size_t, size_t>, std::string>> edits;
     std::vector<std::pair<std::string, std::string>> missing;
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"id-token", tokens.id_token},
-                                     std::pair<std::string, std::string>{"refresh-token", tokens.refresh_token}}) {
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"id-token", tokens.id_token},
+          std::pair<std::string, std::string>{"refresh-token", tokens.refresh_token}}) {
         const YAML::Node node = config[key];
         if (!node) {
             missing.emplace_back(key, value);
@@ -299,15 +310,18 @@ std::string rewrite_oidc_tokens(std::string_view text, const std::string& path, 
             if (flow) {
                 inserted += fmt::format("{}: {}, ", key, yaml_scalar(value));
             } else {
-                inserted += fmt::format("{}{}: {}\n", std::string(at - line_start, ' '), key, yaml_scalar(value));
+                inserted +=
+                    fmt::format("{}{}: {}\n", std::string(at - line_start, ' '), key, yaml_scalar(value));
             }
         }
-        if (!flow && text.substr(line_start, at - line_start).find_first_not_of(' ') != std::string_view::npos) {
+        if (!flow &&
+            text.substr(line_start, at - line_start).find_first_not_of(' ') != std::string_view::npos) {
             refuse("its auth-provider config is laid out in a way kq does not extend");
         }
         edits.push_back({{flow ? at : line_start, flow ? at : line_start}, inserted});
     }
-    std::sort(edits.begin(), edits.end(), [](const auto& a, const auto& b) { return a.first.first > b.first.first; });
+    std::sort(edits.begin(), edits.end(),
+              [](const auto& a, const auto& b) { return a.first.first > b.first.first; });
     std::string result(text);
     for (const auto& [span, written] : edits)
         result.replace(span.first, span.second - span.first, written);
@@ -336,19 +350,24 @@ void persist_oidc_tokens(const std::string& path, const std::string& user, const
     // A kubeconfig that is a symbolic link is written where it points, as kubectl writes through it.
     std::error_code error;
     const fs::path target = fs::canonical(path, error);
-    if (error) fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: {}", path, error.message());
+    if (error)
+        fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: {}", path, error.message());
     const FileText file = read_text(target.string(), k_max_kubeconfig_file);
-    if (!file.text) fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: cannot read it: {}", path, file.error);
+    if (!file.text)
+        fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: cannot read it: {}", path,
+             file.error);
     const std::string text = rewrite_oidc_tokens(*file.text, path, user, tokens);
 
     struct stat info {};
     if (stat(target.c_str(), &info) != 0) {
         fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: {}", path, std::strerror(errno));
     }
-    std::string temporary = (target.parent_path() / ("." + target.filename().string() + ".kq-XXXXXX")).string();
+    std::string temporary =
+        (target.parent_path() / ("." + target.filename().string() + ".kq-XXXXXX")).string();
     const int fd = mkstemp(temporary.data());
     if (fd < 0) {
-        fail(ErrorKind::cluster, "{}: can't write the refreshed oidc tokens: cannot create a file beside it: {}", path,
+        fail(ErrorKind::cluster,
+             "{}: can't write the refreshed oidc tokens: cannot create a file beside it: {}", path,
              std::strerror(errno));
     }
     const auto give_up = [&](const std::string& what) {

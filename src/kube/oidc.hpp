@@ -25,7 +25,8 @@ struct OidcTokens {
 // Refreshes an oidc user's tokens as kubectl does: finds the token endpoint through OIDC discovery
 // (idp-issuer-url + /.well-known/openid-configuration), then posts grant_type=refresh_token with the
 // client's id and secret. Throws kq::Error (cluster) naming the user and what failed; never the tokens.
-OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user, const ProxyEnvironment& proxy);
+OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user,
+                               const ProxyEnvironment& proxy);
 
 // A kubeconfig's text with the id-token and refresh-token of `user`'s oidc auth-provider replaced (or
 // added to its config), everything else left as written: comments, order, quoting, other entries.

@@ -1,10 +1,11 @@
 #include "kube/proxy.hpp"
 
+#include "util/text.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdlib>
 #include <optional>
 
@@ -56,19 +57,6 @@ bool in_network(const Address& address, const Address& network, int bits, bool n
     return true;
 }
 
-std::string lower(std::string text) {
-    for (char& c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
-
-std::string trim(const std::string& text) {
-    const size_t start = text.find_first_not_of(" \t");
-    if (start == std::string::npos) return "";
-    const size_t end = text.find_last_not_of(" \t");
-    return text.substr(start, end - start + 1);
-}
-
 // Splits "host:port" or "[v6]:port"; false when there is no port part.
 bool split_host_port(const std::string& text, std::string& host, std::string& port) {
     if (!text.empty() && text.front() == '[') {
@@ -92,7 +80,7 @@ bool no_proxy_matches(const std::string& list, const std::string& host, const st
     while (start <= list.size()) {
         size_t end = list.find(',', start);
         if (end == std::string::npos) end = list.size();
-        const std::string entry = lower(trim(list.substr(start, end - start)));
+        const std::string entry = lower(trim(list.substr(start, end - start), " \t"));
         start = end + 1;
         if (entry.empty()) continue;
         if (entry == "*") return true;

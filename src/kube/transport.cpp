@@ -3,11 +3,11 @@
 #include "kube/curl_library.hpp"
 #include "kube/url.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <queue>
@@ -20,20 +20,6 @@ using Clock = std::chrono::steady_clock;
 // A body that is not streamed to a handler is kept up to this size; error bodies are small, and a
 // runaway one must not exhaust memory.
 constexpr size_t k_max_buffered_body = 256 * 1024 * 1024;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string trim(std::string_view text) {
-    const size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string_view::npos) return "";
-    const size_t end = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(start, end - start + 1));
-}
 
 std::string format_elapsed(std::chrono::microseconds elapsed) {
     const double ms = static_cast<double>(elapsed.count()) / 1000.0;
@@ -508,115 +494,138 @@ RunOutcome Transport::run(const std::function<bool()>& done, std::optional<Clock
     for (;;) {
         if (done && done()) return RunOutcome::done;
         const Clock::time_point now = Clock::now();
-
         // Timers first: they may start requests that should join this round.
-        if (!impl.timers.empty() && impl.timers.top().when <= now) {
-            Timer timer = impl.timers.top();
-            impl.timers.pop();
-            timer.action();
-            continue;
-        }
+        if (run_due_timer(now)) continue;
+        admit_waiting();
 
-        // Admit waiting requests while there is room; streams always get in.
-        // Until the first answer says whether the server multiplexes, only as many as HTTP/1.1 could take.
-        const size_t request_limit =
-            impl.protocol == 2 ? m_config.max_in_flight : m_config.max_in_flight_http1;
-        for (auto it = impl.waiting.begin(); it != impl.waiting.end();) {
-            Transfer& transfer = *impl.transfers.at(*it);
-            if (!transfer.request.stream && impl.in_flight >= request_limit) {
-                ++it;
-                continue;
-            }
-            configure(transfer, impl.endpoint, m_config);
-            transfer.started = Clock::now();
-            if (m_config.verbosity >= 2 && m_config.log) {
-                m_config.log(fmt::format("{} {}", transfer.request.method, transfer.url));
-                for (const auto& [name, value] : transfer.request.headers) {
-                    m_config.log(fmt::format("  > {}: {}", name, value));
-                }
-                if (!transfer.request.authorization.empty()) {
-                    const std::string scheme =
-                        transfer.request.authorization.substr(0, transfer.request.authorization.find(' '));
-                    m_config.log(fmt::format("  > Authorization: {} <redacted>", scheme));
-                }
-            }
-            curl().multi_add_handle(impl.multi, transfer.easy);
-            impl.by_handle[transfer.easy] = transfer.id;
-            transfer.active = true;
-            if (!transfer.request.stream) {
-                ++impl.in_flight;
-                m_stats.peak_in_flight = std::max(m_stats.peak_in_flight, impl.in_flight);
-            } else {
-                ++impl.active_streams;
-            }
-            it = impl.waiting.erase(it);
-        }
-        limit_connections();
-
-        const bool have_transfers = impl.transfers.size() > 0;
+        const bool have_transfers = !impl.transfers.empty();
         if (!have_transfers && impl.timers.empty()) return RunOutcome::idle;
         if (deadline && now >= *deadline) return RunOutcome::deadline;
 
-        // Sleep until something happens on a socket, curl wants attention, a timer is due or the deadline.
-        // At most a fifth of a second, so that a stop condition set by a signal handler is seen promptly.
-        long wait_ms = 200;
-        long curl_timeout = -1;
-        curl().multi_timeout(impl.multi, &curl_timeout);
-        if (curl_timeout >= 0) wait_ms = std::min(wait_ms, curl_timeout);
-        const auto until = [&](Clock::time_point when) {
-            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count();
-            wait_ms = std::min(wait_ms, static_cast<long>(std::max<long long>(0, ms)));
-        };
-        if (!impl.timers.empty()) until(impl.timers.top().when);
-        if (deadline) until(*deadline);
-        if (have_transfers) {
-            curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
-        } else if (wait_ms > 0) {
-            // Only timers are left; curl_multi_poll would also just sleep.
-            curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
-        }
-
-        int running = 0;
-        impl.defer_cancels = true;
-        curl().multi_perform(impl.multi, &running);
-        impl.defer_cancels = false;
-        process_cancels();
-
-        // Hand out streamed data before completions, so that on_done comes after the last bytes.
-        std::vector<RequestId> ready;
-        ready.swap(impl.ready);
-        for (size_t next = 0; next < ready.size(); ++next) {
-            const RequestId id = ready[next];
-            const auto found = impl.transfers.find(id);
-            if (found == impl.transfers.end()) continue;
-            const std::string data = std::move(found->second->pending_data);
-            found->second->pending_data.clear();
-            // The handler may cancel this transfer or run a nested loop that ends it, so it is called
-            // through a copy and the transfer looked up again afterwards.
-            const auto on_data = found->second->handlers.on_data;
-            const bool more = on_data(data);
-            if (!more && impl.transfers.count(id) != 0) {
-                impl.transfers.at(id)->aborted = true;
-                complete(id, CURLE_WRITE_ERROR);
-            }
-            if (done && done()) {
-                // What the others received waits for the next run.
-                impl.ready.insert(impl.ready.begin(), ready.begin() + static_cast<long>(next) + 1,
-                                  ready.end());
-                return RunOutcome::done;
-            }
-        }
-
-        int queued = 0;
-        while (CURLMsg* message = curl().multi_info_read(impl.multi, &queued)) {
-            if (message->msg != CURLMSG_DONE) continue;
-            const auto found = impl.by_handle.find(message->easy_handle);
-            if (found == impl.by_handle.end()) continue;
-            complete(found->second, message->data.result);
-            if (done && done()) return RunOutcome::done;
-        }
+        wait_for_activity(now, deadline, have_transfers);
+        perform_transfers();
+        // Streamed data before completions, so that on_done comes after the last bytes.
+        if (hand_out_data(done)) return RunOutcome::done;
+        if (complete_finished(done)) return RunOutcome::done;
         if (deadline && Clock::now() >= *deadline) return RunOutcome::deadline;
     }
+}
+
+bool Transport::run_due_timer(Clock::time_point now) {
+    Impl& impl = *m_impl;
+    if (impl.timers.empty() || impl.timers.top().when > now) return false;
+    Timer timer = impl.timers.top();
+    impl.timers.pop();
+    timer.action();
+    return true;
+}
+
+void Transport::admit_waiting() {
+    Impl& impl = *m_impl;
+    // Until the first answer says whether the server multiplexes, only as many as HTTP/1.1 could take.
+    const size_t request_limit = impl.protocol == 2 ? m_config.max_in_flight : m_config.max_in_flight_http1;
+    for (auto it = impl.waiting.begin(); it != impl.waiting.end();) {
+        Transfer& transfer = *impl.transfers.at(*it);
+        if (!transfer.request.stream && impl.in_flight >= request_limit) {
+            ++it;
+            continue;
+        }
+        configure(transfer, impl.endpoint, m_config);
+        transfer.started = Clock::now();
+        if (m_config.verbosity >= 2 && m_config.log) {
+            m_config.log(fmt::format("{} {}", transfer.request.method, transfer.url));
+            for (const auto& [name, value] : transfer.request.headers) {
+                m_config.log(fmt::format("  > {}: {}", name, value));
+            }
+            if (!transfer.request.authorization.empty()) {
+                const std::string scheme =
+                    transfer.request.authorization.substr(0, transfer.request.authorization.find(' '));
+                m_config.log(fmt::format("  > Authorization: {} <redacted>", scheme));
+            }
+        }
+        curl().multi_add_handle(impl.multi, transfer.easy);
+        impl.by_handle[transfer.easy] = transfer.id;
+        transfer.active = true;
+        if (!transfer.request.stream) {
+            ++impl.in_flight;
+            m_stats.peak_in_flight = std::max(m_stats.peak_in_flight, impl.in_flight);
+        } else {
+            ++impl.active_streams;
+        }
+        it = impl.waiting.erase(it);
+    }
+    limit_connections();
+}
+
+void Transport::wait_for_activity(Clock::time_point now, std::optional<Clock::time_point> deadline,
+                                  bool have_transfers) {
+    Impl& impl = *m_impl;
+    // At most a fifth of a second, so that a stop condition set by a signal handler is seen promptly.
+    long wait_ms = 200;
+    long curl_timeout = -1;
+    curl().multi_timeout(impl.multi, &curl_timeout);
+    if (curl_timeout >= 0) wait_ms = std::min(wait_ms, curl_timeout);
+    const auto until = [&](Clock::time_point when) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count();
+        wait_ms = std::min(wait_ms, static_cast<long>(std::max<long long>(0, ms)));
+    };
+    if (!impl.timers.empty()) until(impl.timers.top().when);
+    if (deadline) until(*deadline);
+    if (have_transfers) {
+        curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    } else if (wait_ms > 0) {
+        // Only timers are left; curl_multi_poll would also just sleep.
+        curl().multi_poll(impl.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    }
+}
+
+void Transport::perform_transfers() {
+    Impl& impl = *m_impl;
+    int running = 0;
+    impl.defer_cancels = true;
+    curl().multi_perform(impl.multi, &running);
+    impl.defer_cancels = false;
+    process_cancels();
+}
+
+bool Transport::hand_out_data(const std::function<bool()>& done) {
+    Impl& impl = *m_impl;
+    std::vector<RequestId> ready;
+    ready.swap(impl.ready);
+    for (size_t next = 0; next < ready.size(); ++next) {
+        const RequestId id = ready[next];
+        const auto found = impl.transfers.find(id);
+        if (found == impl.transfers.end()) continue;
+        const std::string data = std::move(found->second->pending_data);
+        found->second->pending_data.clear();
+        // The handler may cancel this transfer or run a nested loop that ends it, so it is called
+        // through a copy and the transfer looked up again afterwards.
+        const auto on_data = found->second->handlers.on_data;
+        const bool more = on_data(data);
+        if (!more && impl.transfers.count(id) != 0) {
+            impl.transfers.at(id)->aborted = true;
+            complete(id, CURLE_WRITE_ERROR);
+        }
+        if (done && done()) {
+            // What the others received waits for the next run.
+            impl.ready.insert(impl.ready.begin(), ready.begin() + static_cast<long>(next) + 1, ready.end());
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Transport::complete_finished(const std::function<bool()>& done) {
+    Impl& impl = *m_impl;
+    int queued = 0;
+    while (CURLMsg* message = curl().multi_info_read(impl.multi, &queued)) {
+        if (message->msg != CURLMSG_DONE) continue;
+        const auto found = impl.by_handle.find(message->easy_handle);
+        if (found == impl.by_handle.end()) continue;
+        complete(found->second, message->data.result);
+        if (done && done()) return true;
+    }
+    return false;
 }
 
 void Transport::limit_connections() {

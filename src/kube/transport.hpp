@@ -145,6 +145,24 @@ public:
     struct Impl;
 
 private:
+    // The steps of one round of run(), in order.
+
+    // Runs the earliest timer if it is due at now; false when none is.
+    bool run_due_timer(std::chrono::steady_clock::time_point now);
+    // Hands waiting requests to libcurl while the in-flight limit allows (streams always), then caps the
+    // connections.
+    void admit_waiting();
+    // Sleeps until a socket is ready, libcurl wants attention, a timer is due or the deadline passes.
+    void wait_for_activity(std::chrono::steady_clock::time_point now,
+                           std::optional<std::chrono::steady_clock::time_point> deadline,
+                           bool have_transfers);
+    // Lets libcurl move every transfer along; cancels asked for meanwhile take effect after it.
+    void perform_transfers();
+    // Hands streamed bytes to their handlers; true when `done` became true (the rest waits for the next run).
+    bool hand_out_data(const std::function<bool()>& done);
+    // Completes the transfers libcurl finished; true when `done` became true.
+    bool complete_finished(const std::function<bool()>& done);
+
     void process_cancels();
     void limit_connections();
     void complete(RequestId id, int result);

@@ -1,5 +1,7 @@
 #include "kube/url.hpp"
 
+#include "util/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -33,9 +35,7 @@ std::optional<Url> parse_url(std::string_view text) {
     Url url;
     const size_t scheme_end = text.find("://");
     if (scheme_end == std::string_view::npos || scheme_end == 0) return std::nullopt;
-    url.scheme = std::string(text.substr(0, scheme_end));
-    for (char& c : url.scheme)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    url.scheme = lower(text.substr(0, scheme_end));
     std::string_view rest = text.substr(scheme_end + 3);
     const size_t authority_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, authority_end);

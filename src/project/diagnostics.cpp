@@ -9,10 +9,7 @@
 
 namespace kq::project {
 
-std::string to_string(const Location& location) {
-    if (location.line <= 0) return location.file;
-    return fmt::format("{}:{}:{}", location.file, location.line, location.column);
-}
+std::string to_string(const Location& location) { return location.str(); }
 
 std::string to_string(const Diagnostic& diagnostic) {
     return fmt::format("{}: {}", to_string(diagnostic.location), diagnostic.message);

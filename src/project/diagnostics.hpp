@@ -1,5 +1,7 @@
 #pragma once
 
+#include "yaml/location.hpp"
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -7,11 +9,7 @@
 namespace kq::project {
 
 // A place in a project file: its name as shown to the user, and a 1-based line and column.
-struct Location {
-    std::string file;
-    int line = 0;
-    int column = 0;
-};
+using Location = yaml::Location;
 
 // "FILE:LINE:COL", or "FILE" alone when the line is unknown (0).
 std::string to_string(const Location& location);

@@ -138,7 +138,7 @@ std::optional<nlohmann::json> FieldConverter::count(const SourceNode& value, std
         invalid(value, path, text->value, "must be a whole number");
         return std::nullopt;
     }
-    if (digits[0] == '-' && digits.find_first_not_of("0", 1) != std::string_view::npos) {
+    if (digits[0] == '-' && digits.find_first_not_of('0', 1) != std::string_view::npos) {
         invalid(value, path, text->value, "must be 0 or more");
         return std::nullopt;
     }

@@ -161,15 +161,13 @@ bool needs_quotes(const std::string& text) {
     if (text.empty()) return true;
     static const char* const k_words[] = {"y",   "yes",  "n", "no",   "true", "false", "on",
                                           "off", "null", "~", ".inf", ".nan", "<<",    "="};
-    std::string lower = text;
-    for (char& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lowered = lower(text);
     for (const char* word : k_words) {
-        if (lower == word) return true;
+        if (lowered == word) return true;
     }
     if (is_plain_safe_start(text[0])) return false;
     // Starts like a number: quote unless a character no number, date or time contains shows it is text.
-    for (const char c : lower) {
+    for (const char c : lowered) {
         const bool numeric = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == 'o' ||
                              c == '+' || c == '-' || c == '.' || c == '_' || c == ':' || c == 't' ||
                              c == 'z' || c == ' ' || c == 'i' || c == 'n';

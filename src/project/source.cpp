@@ -1,18 +1,15 @@
 #include "project/source.hpp"
 
 #include "util/text.hpp"
+#include "yaml/reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
 
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <unordered_set>
 
 namespace kq::project {
@@ -112,85 +109,6 @@ std::string describe_kind(const SourceNode& node) {
 
 namespace {
 
-// Thrown by the event handler to stop yaml-cpp at the first problem that makes going on pointless.
-struct StopParsing {};
-
-Location location_at(const std::string& file, std::string_view text, std::size_t offset) {
-    int line = 1;
-    int column = 1;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return {file, line, column};
-}
-
-// yaml-cpp accepts some inputs YAML forbids and reports others badly; these checks run first so the
-// user reads a precise line and column. Returns false when parsing should not even be tried.
-bool check_characters(std::string_view text, const std::string& file, Diagnostics& diagnostics) {
-    if (const auto offset = invalid_utf8_offset(text)) {
-        diagnostics.add(location_at(file, text, *offset), "invalid UTF-8; save the file as UTF-8");
-        return false;
-    }
-    bool ok = true;
-    int line = 1;
-    std::size_t line_start = 0;
-    // Lines deeper than this indentation belong to a block scalar (| or >), where tabs are content.
-    bool in_block = false;
-    std::size_t block_indent = 0;
-    while (line_start <= text.size()) {
-        std::size_t line_end = text.find('\n', line_start);
-        if (line_end == std::string_view::npos) line_end = text.size();
-        const std::string_view content = text.substr(line_start, line_end - line_start);
-        for (std::size_t i = 0; i < content.size(); ++i) {
-            const auto c = static_cast<unsigned char>(content[i]);
-            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
-                diagnostics.add({file, line, static_cast<int>(i + 1)},
-                                fmt::format("invalid control character 0x{:02x}; remove it", c));
-                ok = false;
-            }
-        }
-        std::size_t spaces = 0;
-        while (spaces < content.size() && content[spaces] == ' ')
-            ++spaces;
-        const std::size_t first = content.find_first_not_of(" \t\r");
-        const bool blank = first == std::string_view::npos;
-        if (in_block && !blank && spaces <= block_indent) in_block = false;
-        if (!in_block && !blank && content[first] != '#' &&
-            content.substr(0, first).find('\t') != std::string_view::npos) {
-            const std::size_t tab = content.find('\t');
-            diagnostics.add({file, line, static_cast<int>(tab + 1)},
-                            "tab in indentation; YAML allows only spaces there");
-            ok = false;
-        }
-        if (!in_block && !blank) {
-            // A line whose value is "|" or ">" (with indicators, perhaps a comment) opens a block scalar.
-            std::string_view rest = content;
-            if (const std::size_t hash = rest.find(" #"); hash != std::string_view::npos)
-                rest = rest.substr(0, hash);
-            const std::size_t last = rest.find_last_not_of(" \t\r");
-            if (last != std::string_view::npos) {
-                std::size_t start = last;
-                while (start > 0 && (is_digit(rest[start]) || rest[start] == '-' || rest[start] == '+'))
-                    --start;
-                if ((rest[start] == '|' || rest[start] == '>') &&
-                    (start == 0 || rest[start - 1] == ' ' || rest[start - 1] == '\t')) {
-                    in_block = true;
-                    block_indent = spaces;
-                }
-            }
-        }
-        if (line_end == text.size()) break;
-        line_start = line_end + 1;
-        ++line;
-    }
-    return ok;
-}
-
 // Builds the SourceNode tree from yaml-cpp's parse events.
 class TreeBuilder : public YAML::EventHandler {
 public:
@@ -206,7 +124,7 @@ public:
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         SourceNode node;
         node.location = location(mark);
-        finish(std::move(node), anchor, 1);
+        finish(std::move(node), anchor);
     }
 
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -217,10 +135,10 @@ public:
                               "alias refers to the value that contains it; YAML values cannot be recursive");
             SourceNode node;
             node.location = location(mark);
-            finish(std::move(node), YAML::NullAnchor, 1);
+            finish(std::move(node), YAML::NullAnchor);
             return;
         }
-        finish(SourceNode(found->second.node), YAML::NullAnchor, found->second.count);
+        finish(SourceNode(found->second), YAML::NullAnchor);
     }
 
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -238,7 +156,7 @@ public:
             m_diagnostics.add(node.location, fmt::format("unterminated quoted string; end it with {}",
                                                          m_text[static_cast<std::size_t>(mark.pos)]));
         }
-        finish(std::move(node), anchor, 1);
+        finish(std::move(node), anchor);
     }
 
     void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -260,15 +178,8 @@ private:
     struct Frame {
         SourceNode node;
         YAML::anchor_t anchor = YAML::NullAnchor;
-        std::size_t count = 1;
         std::optional<SourceEntry> pending_key;
         std::unordered_set<std::string> keys;
-    };
-
-    // An anchored value, kept to copy at each alias, with its size for the node budget.
-    struct Anchored {
-        SourceNode node;
-        std::size_t count = 0;
     };
 
     // False only for a quoted scalar starting at mark whose closing quote never comes.
@@ -293,17 +204,10 @@ private:
         return false;
     }
 
-    Location location(const YAML::Mark& mark) const {
-        return {m_file, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1};
-    }
+    Location location(const YAML::Mark& mark) const { return yaml::location_of(m_file, mark); }
 
+    // The reader keeps nesting within k_max_nesting_depth.
     void open(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
-        if (static_cast<int>(m_stack.size()) >= k_max_nesting_depth) {
-            m_diagnostics.add(location(mark), fmt::format("values nested more than {} levels deep; "
-                                                          "flatten the file",
-                                                          k_max_nesting_depth));
-            throw StopParsing{};
-        }
         Frame frame;
         frame.node.kind = kind;
         frame.node.location = location(mark);
@@ -318,25 +222,18 @@ private:
             // yaml-cpp always sends a value after a key; this is only a guard.
             frame.node.entries.push_back(std::move(*frame.pending_key));
         }
-        finish(std::move(frame.node), frame.anchor, frame.count);
+        finish(std::move(frame.node), frame.anchor);
     }
 
-    // Hands a finished value to its parent (or makes it the root) and records its anchor.
-    void finish(SourceNode node, YAML::anchor_t anchor, std::size_t count) {
-        m_count += count;
-        if (m_count > k_max_nodes) {
-            m_diagnostics.add(node.location, fmt::format("the file holds more than {} values (counting each "
-                                                         "alias's copy); split it or use fewer aliases",
-                                                         k_max_nodes));
-            throw StopParsing{};
-        }
-        if (anchor != YAML::NullAnchor) m_anchors[anchor] = Anchored{node, count};
+    // Hands a finished value to its parent (or makes it the root) and records its anchor. The reader
+    // keeps the values, each alias's copy counted, within k_max_nodes.
+    void finish(SourceNode node, YAML::anchor_t anchor) {
+        if (anchor != YAML::NullAnchor) m_anchors[anchor] = node;
         if (m_stack.empty()) {
             m_root = std::move(node);
             return;
         }
         Frame& parent = m_stack.back();
-        parent.count += count;
         if (parent.node.kind == NodeKind::sequence) {
             parent.node.items.push_back(std::move(node));
             return;
@@ -374,20 +271,27 @@ private:
     const std::string& m_file;
     Diagnostics& m_diagnostics;
     std::vector<Frame> m_stack;
-    std::map<YAML::anchor_t, Anchored> m_anchors;
+    std::map<YAML::anchor_t, SourceNode> m_anchors;
     std::optional<SourceNode> m_root;
-    std::size_t m_count = 0;
 };
 
 } // namespace
 
 SourceNode parse_yaml(std::string_view text, const std::string& file, Diagnostics& diagnostics) {
-    if (!check_characters(text, file, diagnostics)) return {};
-    std::istringstream stream{std::string(text)};
+    static constexpr yaml::ReadRules k_rules{.noun = "file",
+                                             .max_depth = k_max_nesting_depth,
+                                             .max_values = k_max_nodes,
+                                             .depth_advice = "flatten the file",
+                                             .values_advice = "split it or use fewer aliases",
+                                             .refuse_tab_indentation = true};
+    yaml::Reader reader(text, file, k_rules);
+    if (!reader.check_characters(
+            [&](yaml::Problem problem) { diagnostics.add(problem.where, std::move(problem.message)); })) {
+        return {};
+    }
     TreeBuilder builder(text, file, diagnostics);
     try {
-        YAML::Parser parser(stream);
-        if (!parser.HandleNextDocument(builder)) {
+        if (!reader.next_document(builder)) {
             diagnostics.add({file, 1, 1}, "the project file is empty; start it with \"version: 1\"");
             return {};
         }
@@ -396,18 +300,14 @@ SourceNode parse_yaml(std::string_view text, const std::string& file, Diagnostic
         builder.root().reset();
         Diagnostics ignored;
         TreeBuilder rest(text, file, ignored);
-        if (parser.HandleNextDocument(rest)) {
+        if (reader.next_document(rest)) {
             const Location where = rest.root() ? rest.root()->location : Location{file, 1, 1};
             diagnostics.add(where, "a second YAML document; a project file holds one, so remove the \"---\"");
         }
         if (!first) return {};
         return std::move(*first);
-    } catch (const StopParsing&) {
-        return {};
-    } catch (const YAML::Exception& error) {
-        const Location where{file, error.mark.is_null() ? 1 : error.mark.line + 1,
-                             error.mark.is_null() ? 1 : error.mark.column + 1};
-        diagnostics.add(where, fmt::format("invalid YAML: {}", error.msg));
+    } catch (const yaml::ReadError& error) {
+        diagnostics.add(error.problem.where, error.problem.message);
         return {};
     }
 }

@@ -1,6 +1,7 @@
 #include "util/files.hpp"
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,11 +28,6 @@ public:
 private:
     int m_fd;
 };
-
-std::string lowercase_first(std::string text) {
-    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
-    return text;
-}
 
 } // namespace
 
@@ -66,12 +62,12 @@ std::string read_file(const std::filesystem::path& path, const std::string& disp
     FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) {
         const int error = errno;
-        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lowercase_first(std::strerror(error)));
+        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lower_first(std::strerror(error)));
     }
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) {
         const int error = errno;
-        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lowercase_first(std::strerror(error)));
+        fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lower_first(std::strerror(error)));
     }
     if (S_ISDIR(status.st_mode)) {
         fail(ErrorKind::usage, "{}: is a folder, not a file", display_name);
@@ -94,8 +90,7 @@ std::string read_file(const std::filesystem::path& path, const std::string& disp
         if (count < 0) {
             if (errno == EINTR) continue;
             const int error = errno;
-            fail(ErrorKind::usage, "{}: cannot read: {}", display_name,
-                 lowercase_first(std::strerror(error)));
+            fail(ErrorKind::usage, "{}: cannot read: {}", display_name, lower_first(std::strerror(error)));
         }
         if (count == 0) break;
         filled += static_cast<std::size_t>(count);

@@ -42,11 +42,7 @@ std::optional<std::string> closest_of(std::string_view word, std::span<const Can
         if (word.size() > 64 || std::string_view(candidate).size() > 64) continue;
         std::size_t distance = edit_distance(word, candidate);
         // A difference in case alone is the most likely typo of all.
-        std::string lower_word(word);
-        std::string lower_candidate(candidate);
-        std::transform(lower_word.begin(), lower_word.end(), lower_word.begin(), ::tolower);
-        std::transform(lower_candidate.begin(), lower_candidate.end(), lower_candidate.begin(), ::tolower);
-        if (lower_word == lower_candidate) distance = 0;
+        if (lower(word) == lower(candidate)) distance = 0;
         if (distance < best_distance) {
             best_distance = distance;
             best = std::string(candidate);
@@ -108,6 +104,28 @@ std::string quote(std::string_view text) {
 
 std::string plural(std::size_t count, std::string_view singular, std::string_view plural_form) {
     return fmt::format("{} {}", count, count == 1 ? singular : plural_form);
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string trim(std::string_view text, std::string_view characters) {
+    const std::size_t start = text.find_first_not_of(characters);
+    if (start == std::string_view::npos) return "";
+    const std::size_t end = text.find_last_not_of(characters);
+    return std::string(text.substr(start, end - start + 1));
+}
+
+std::string lower_first(std::string text) {
+    const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    if (!text.empty() && is_upper(text[0]) && !(text.size() > 1 && is_upper(text[1])))
+        text[0] = static_cast<char>(text[0] - 'A' + 'a');
+    return text;
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {

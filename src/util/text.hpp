@@ -31,6 +31,19 @@ std::string quote(std::string_view text);
 // "1 job" or "2 jobs": count followed by the singular or plural noun.
 std::string plural(std::size_t count, std::string_view singular, std::string_view plural_form);
 
+// The characters trim removes by default: spaces, tabs and line ends.
+inline constexpr std::string_view k_whitespace = " \t\r\n";
+
+// The text with ASCII letters in lower case; other bytes (UTF-8 included) unchanged.
+std::string lower(std::string_view text);
+
+// The text without the given characters at either end.
+std::string trim(std::string_view text, std::string_view characters = k_whitespace);
+
+// The text with its first letter in lower case, for a sentence ("No such file" -> "no such file")
+// placed after a colon; unchanged when the second letter is upper case too, as in an acronym ("TLS ...").
+std::string lower_first(std::string text);
+
 // True when text starts with prefix.
 bool starts_with(std::string_view text, std::string_view prefix);
 

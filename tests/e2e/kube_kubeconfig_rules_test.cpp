@@ -87,7 +87,8 @@ std::optional<KubectlRequest> kubectl_jobs_request(const std::string& log) {
     const size_t start = log.rfind("http", at);
     if (start == std::string::npos) return std::nullopt;
     const size_t ns_start = at + marker.size();
-    return KubectlRequest{log.substr(start, at - start), log.substr(ns_start, log.find('/', ns_start) - ns_start)};
+    return KubectlRequest{log.substr(start, at - start),
+                          log.substr(ns_start, log.find('/', ns_start) - ns_start)};
 }
 
 } // namespace
@@ -169,26 +170,30 @@ TEST_SUITE("kube") {
         }
         write_file(dir.file("config"), emit_yaml(config));
 
-        const std::vector<std::string> secrets = {limited_token.substr(0, 16), "file-token-SECRET", "basic-SECRET",
-                                                  kq::base64_encode("basic-user:basic-SECRET"), "exec-SECRET",
+        const std::vector<std::string> secrets = {limited_token.substr(0, 16),
+                                                  "file-token-SECRET",
+                                                  "basic-SECRET",
+                                                  kq::base64_encode("basic-user:basic-SECRET"),
+                                                  "exec-SECRET",
                                                   "oidc.SECRET.token"};
         for (const auto& [user_name, body] : users) {
             for (const std::string cluster : {"plain", "bare"}) {
                 const std::string context = user_name + "@" + cluster;
                 CAPTURE(context);
-                const Run run =
-                    run_kq({"--context", context, "-v", "context", "--check"}, {{"KUBECONFIG", dir.file("config")}});
+                const Run run = run_kq({"--context", context, "-v", "context", "--check"},
+                                       {{"KUBECONFIG", dir.file("config")}});
                 INFO(run.err);
                 CHECK(run.status == 123);
                 if (user_name == "client-certificate" && cluster == "bare") {
                     // A bare host:port with a client certificate is taken as https: TLS or nothing.
-                    CHECK(run.err.find("kq: error: TLS handshake with https://127.0.0.1:") != std::string::npos);
+                    CHECK(run.err.find("kq: error: TLS handshake with https://127.0.0.1:") !=
+                          std::string::npos);
                     continue;
                 }
-                const std::string withheld =
-                    fmt::format("not sending the credentials of user \"{}\": the server http://127.0.0.1:{} is not "
-                                "https; kq, as kubectl, sends credentials only over TLS (https)",
-                                user_name, port);
+                const std::string withheld = fmt::format(
+                    "not sending the credentials of user \"{}\": the server http://127.0.0.1:{} is not "
+                    "https; kq, as kubectl, sends credentials only over TLS (https)",
+                    user_name, port);
                 CHECK(occurrences(run.err, withheld) == 1);
                 CHECK(run.err.find("kq sends credentials only to an https server") != std::string::npos);
             }
@@ -255,7 +260,8 @@ TEST_SUITE("kube") {
         // contexts-only and credentials-only files, merged.
         YAML::Node contexts_only;
         contexts_only["current-context"] = "delta";
-        contexts_only["contexts"].push_back(named("delta", "context", context_body("real", "admin", "ns-delta")));
+        contexts_only["contexts"].push_back(
+            named("delta", "context", context_body("real", "admin", "ns-delta")));
         write_file(dir.file("split/contexts"), emit_yaml(contexts_only));
         YAML::Node credentials_only;
         credentials_only["current-context"] = "alpha";
@@ -282,7 +288,8 @@ TEST_SUITE("kube") {
         relative_user["client-certificate"] = "../pki/admin.crt";
         relative_user["client-key"] = "../pki/admin.key";
         relative["users"].push_back(named("rel-user", "user", relative_user));
-        relative["contexts"].push_back(named("rel", "context", context_body("rel-cluster", "rel-user", "ns-rel")));
+        relative["contexts"].push_back(
+            named("rel", "context", context_body("rel-cluster", "rel-user", "ns-rel")));
         write_file(dir.file("sub/config"), emit_yaml(relative));
 
         YAML::Node home = YAML::Clone(main);
@@ -317,7 +324,9 @@ TEST_SUITE("kube") {
             {"--kubeconfig wins over KUBECONFIG",
              {"--kubeconfig", dir.file("sub/config")},
              {{"KUBECONFIG", dir.file("main")}}},
-            {"~/.kube/config without KUBECONFIG", {}, {{"KUBECONFIG", std::nullopt}, {"HOME", dir.file("home")}}},
+            {"~/.kube/config without KUBECONFIG",
+             {},
+             {{"KUBECONFIG", std::nullopt}, {"HOME", dir.file("home")}}},
             {"an empty KUBECONFIG counts as unset", {}, {{"KUBECONFIG", ""}, {"HOME", dir.file("home")}}},
         };
         for (const Case& test : cases) {
@@ -381,7 +390,8 @@ TEST_SUITE("kube") {
         CHECK(flag.err == "kq: error: -n/--namespace: namespace \"a/b\" can't be used: it contains \"/\"\n");
         const Run context = run_kq({"context"}, {{"KUBECONFIG", dir.file("slash")}});
         CHECK(context.status == 123);
-        CHECK(context.err.ends_with("context \"admin\": namespace \"a/b\" can't be used: it contains \"/\"\n"));
+        CHECK(
+            context.err.ends_with("context \"admin\": namespace \"a/b\" can't be used: it contains \"/\"\n"));
 
         // Not a DNS-1123 label: accepted from either, and the server answers, as with kubectl.
         for (const Run& run : {run_kq({"context", "-o", "json", "-n", "Not_A_Label"}),
@@ -410,7 +420,8 @@ TEST_SUITE("kube") {
                           {"KUBERNETES_SERVICE_PORT", std::to_string(port)},
                           {"KQ_SERVICEACCOUNT_DIR", dir.file("sa")}};
 
-        // A context that sets no namespace takes the pod's; one that sets "default" keeps it, as with kubectl.
+        // A context that sets no namespace takes the pod's; one that sets "default" keeps it, as with
+        // kubectl.
         EnvChanges no_namespace = pod;
         no_namespace["KUBECONFIG"] = dir.file("no-namespace");
         const Run admin = run_kq({"context", "-o", "json"}, no_namespace);
@@ -436,7 +447,8 @@ TEST_SUITE("kube") {
         // Outside a pod both stay errors.
         const Run outside = run_kq({"context"}, {{"KUBECONFIG", dir.file("no-current")}});
         CHECK(outside.status == 123);
-        CHECK(outside.err.find("no current-context is set; choose a context with --context") != std::string::npos);
+        CHECK(outside.err.find("no current-context is set; choose a context with --context") !=
+              std::string::npos);
     }
 
 } // TEST_SUITE

@@ -151,9 +151,10 @@ TEST_CASE("connection failures name the server and context and suggest a fix") {
 
     kube::HttpResponse slow_connect = failure(kube::TransferError::timeout, "Connection timed out", 0, false);
     slow_connect.elapsed = std::chrono::seconds(30);
-    CHECK(message(slow_connect) ==
-          "the request to https://127.0.0.1:6443 timed out after 30s (--request-timeout) (context \"admin\" in "
-          "/home/u/.kube/config)");
+    CHECK(
+        message(slow_connect) ==
+        "the request to https://127.0.0.1:6443 timed out after 30s (--request-timeout) (context \"admin\" in "
+        "/home/u/.kube/config)");
 
     config.proxy_url = "http://user:pw@127.0.0.1:3128";
     config.proxy_origin = "proxy-url of cluster \"kq\"";

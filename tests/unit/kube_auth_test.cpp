@@ -410,10 +410,12 @@ TEST_CASE("an oidc id-token is sent while its exp claim lies more than 10 second
     CHECK(authenticator.oidc_refreshes() == 0);
 
     // Expiring within the margin, or without exp at all, it counts as expired, as kubectl counts it.
-    for (const nlohmann::json& claims : {nlohmann::json{{"exp", 1'900'000'010}}, nlohmann::json{{"sub", "x"}}}) {
+    for (const nlohmann::json& claims :
+         {nlohmann::json{{"exp", 1'900'000'010}}, nlohmann::json{{"sub", "x"}}}) {
         kube::Authenticator expired(oidc_config(jwt(claims), ""), at_now());
         CHECK(error_of([&] { expired.credentials(); }) ==
-              "user \"oidc-user\": the oidc id-token has expired and no refresh-token is set to renew it; log in "
+              "user \"oidc-user\": the oidc id-token has expired and no refresh-token is set to renew it; "
+              "log in "
               "to the identity provider again, or switch to an exec plugin such as kubelogin ('kubectl "
               "oidc-login setup')");
     }
@@ -452,23 +454,27 @@ TEST_CASE("kubeconfig oidc tokens are rewritten in place, the rest of the file k
           "        refresh-token: new-refresh # rotated\n");
 
     // A config without an id-token gets one, indented as its first key.
-    const std::string without = "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
-                                "        refresh-token: 'old'\n        client-id: kq\n";
+    const std::string without =
+        "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
+        "        refresh-token: 'old'\n        client-id: kq\n";
     CHECK(kube::rewrite_oidc_tokens(without, "cfg", "me", tokens) ==
           "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
           "        id-token: new.id.token\n        refresh-token: 'new-refresh'\n        client-id: kq\n");
 
-    const std::string flow = "users:\n- name: me\n  user:\n    auth-provider: {name: oidc, config: {client-id: kq, "
-                             "refresh-token: old}}\n";
+    const std::string flow =
+        "users:\n- name: me\n  user:\n    auth-provider: {name: oidc, config: {client-id: kq, "
+        "refresh-token: old}}\n";
     CHECK(kube::rewrite_oidc_tokens(flow, "cfg", "me", tokens) ==
           "users:\n- name: me\n  user:\n    auth-provider: {name: oidc, config: {id-token: new.id.token, "
           "client-id: kq, refresh-token: new-refresh}}\n");
 
     // A value kq can't rewrite exactly is refused rather than guessed at.
-    const std::string folded = "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
-                               "        refresh-token: >\n          old\n";
+    const std::string folded =
+        "users:\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config:\n"
+        "        refresh-token: >\n          old\n";
     CHECK(error_of([&] { kube::rewrite_oidc_tokens(folded, "cfg", "me", tokens); }) ==
-          "cfg: can't write the refreshed oidc tokens of user \"me\": its refresh-token is written in a form kq "
+          "cfg: can't write the refreshed oidc tokens of user \"me\": its refresh-token is written in a form "
+          "kq "
           "does not rewrite");
     CHECK(error_of([&] { kube::rewrite_oidc_tokens("users: []\n", "cfg", "me", tokens); }) ==
           "cfg: can't write the refreshed oidc tokens of user \"me\": it no longer defines the user's "
@@ -486,9 +492,12 @@ TEST_CASE("an expired oidc id-token is refreshed at the issuer's token endpoint 
         if (request.path() == "/realm/.well-known/openid-configuration") {
             response.body = nlohmann::json{{"issuer", issuer}, {"token_endpoint", issuer + "/token"}}.dump();
         } else if (request.path() == "/realm/token") {
-            response.body = nlohmann::json{{"access_token", "at"}, {"token_type", "Bearer"}, {"id_token", fresh},
-                                           {"refresh_token", "r2"}}
-                                .dump();
+            response.body = nlohmann::json{
+                {"access_token", "at"},
+                {"token_type", "Bearer"},
+                {"id_token", fresh},
+                {"refresh_token",
+                 "r2"}}.dump();
         } else {
             response.status = 404;
         }
@@ -505,10 +514,11 @@ TEST_CASE("an expired oidc id-token is refreshed at the issuer's token endpoint 
                                                      "      name: oidc\n"
                                                      "      config:\n"
                                                      "        idp-issuer-url: " +
-                                                         issuer + "/\n"
-                                                                  "        client-id: kq\n"
-                                                                  "        client-secret: s3cret\n"
-                                                                  "        id-token: " +
+                                                         issuer +
+                                                         "/\n"
+                                                         "        client-id: kq\n"
+                                                         "        client-secret: s3cret\n"
+                                                         "        id-token: " +
                                                          expired + "\n        refresh-token: r1\n");
     chmod(path.c_str(), 0600);
     kube::ClientConfig config = oidc_config(expired, "r1");
@@ -530,15 +540,17 @@ TEST_CASE("an expired oidc id-token is refreshed at the issuer's token endpoint 
     CHECK(requests[1].headers.at("authorization") == "Basic " + kq::base64_encode("kq:s3cret"));
     CHECK(requests[1].body == "grant_type=refresh_token&refresh_token=r1");
 
-    CHECK(slurp(path) == "# comment kept\nusers:\n- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n"
-                         "      config:\n        idp-issuer-url: " +
-                             issuer + "/\n        client-id: kq\n        client-secret: s3cret\n        id-token: " +
-                             fresh + "\n        refresh-token: r2\n");
+    CHECK(slurp(path) ==
+          "# comment kept\nusers:\n- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n"
+          "      config:\n        idp-issuer-url: " +
+              issuer + "/\n        client-id: kq\n        client-secret: s3cret\n        id-token: " + fresh +
+              "\n        refresh-token: r2\n");
     struct stat info {};
     REQUIRE(stat(path.c_str(), &info) == 0);
     CHECK((info.st_mode & 0777) == 0600);
     // No temporary file is left beside it.
-    CHECK(std::distance(std::filesystem::directory_iterator(scratch.path), std::filesystem::directory_iterator()) == 1);
+    CHECK(std::distance(std::filesystem::directory_iterator(scratch.path),
+                        std::filesystem::directory_iterator()) == 1);
 }
 
 TEST_CASE("a failed oidc refresh says where and why, without the tokens") {
@@ -572,6 +584,7 @@ TEST_CASE("a failed oidc refresh says where and why, without the tokens") {
     config.oidc->issuer_url = "http://idp.test";
     kube::Authenticator remote(config, at_now());
     CHECK(error_of([&] { remote.credentials(); }) ==
-          "user \"oidc-user\": oidc: idp-issuer-url \"http://idp.test/.well-known/openid-configuration\" is not "
+          "user \"oidc-user\": oidc: idp-issuer-url \"http://idp.test/.well-known/openid-configuration\" is "
+          "not "
           "https; kq sends the refresh token only over TLS");
 }

@@ -229,8 +229,9 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
                               "or kq; install gke-gcloud-auth-plugin and run 'gcloud container clusters "
                               "get-credentials' to switch to its exec plugin"},
         {"auth-provider-oidc", ":8:20: user \"u\": auth-provider oidc: idp-issuer-url is not set"},
-        {"auth-provider-unknown", ":8:20: user \"u\": the \"keystone\" auth-provider is not one kubectl or kq "
-                                  "supports; configure an exec credential plugin (users[].user.exec) instead"},
+        {"auth-provider-unknown",
+         ":8:20: user \"u\": the \"keystone\" auth-provider is not one kubectl or kq "
+         "supports; configure an exec credential plugin (users[].user.exec) instead"},
         {"bad-api-version", ":1:13: apiVersion \"v2\" is not a kubeconfig version; use v1"},
         {"bad-base64", ":5:33: cluster \"c\": certificate-authority-data: not valid base64"},
         {"bad-bool", ":5:31: cluster \"c\": insecure-skip-tls-verify: expected true or false"},
@@ -256,8 +257,9 @@ TEST_CASE("every malformed kubeconfig is reported with its file, line and entry"
         {"current-context-missing", ":1:18: current-context \"gone\" not found (contexts: dev)"},
         {"duplicate-cluster", ":4:9: duplicate cluster \"a\" (first defined at line 2)"},
         // A file that never ends is read no further than the limit.
-        {"endless-ca-file", ":6:28: cluster \"c\": certificate-authority \"/dev/zero\": cannot read: larger than "
-                            "16 MiB"},
+        {"endless-ca-file",
+         ":6:28: cluster \"c\": certificate-authority \"/dev/zero\": cannot read: larger than "
+         "16 MiB"},
         {"entry-not-a-map", ":2:3: users: each entry must be a map with name and user"},
         {"entry-without-name", ":2:3: clusters: an entry has no name"},
         {"exec-bad-interactive-mode",
@@ -365,12 +367,13 @@ namespace {
 
 // A kubeconfig with one cluster and one user, written to `dir`, resolved for its only context.
 kube::ClientConfig resolve_text(const TempDir& dir, const std::string& server, const std::string& user) {
-    const std::string path = dir.write("config", "current-context: c\n"
-                                                 "clusters:\n- name: k\n  cluster: {server: \"" +
-                                                     server + "\"}\n"
-                                                              "users:\n- name: u\n  user:\n" +
-                                                     user +
-                                                     "contexts:\n- name: c\n  context: {cluster: k, user: u}\n");
+    const std::string path =
+        dir.write("config", "current-context: c\n"
+                            "clusters:\n- name: k\n  cluster: {server: \"" +
+                                server +
+                                "\"}\n"
+                                "users:\n- name: u\n  user:\n" +
+                                user + "contexts:\n- name: c\n  context: {cluster: k, user: u}\n");
     return kube::resolve_client_config(kube::load_kubeconfig_file(path), "", {});
 }
 
@@ -384,10 +387,12 @@ TEST_CASE("no credential of any kind is used for a server that is not https") {
         // Not even read: the file does not exist.
         {"token file", "    tokenFile: " + dir.path.string() + "/missing-token\n"},
         {"basic auth", "    username: admin\n    password: hunter2\n"},
-        {"client certificate", "    client-certificate: " + pki + "/rsa.crt\n    client-key: " + pki + "/rsa.key\n"},
+        {"client certificate",
+         "    client-certificate: " + pki + "/rsa.crt\n    client-key: " + pki + "/rsa.key\n"},
         // Not even looked for: the plugin does not exist.
-        {"exec plugin", "    exec: {apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/plugin, "
-                        "interactiveMode: Never}\n"},
+        {"exec plugin",
+         "    exec: {apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/plugin, "
+         "interactiveMode: Never}\n"},
         {"oidc", "    auth-provider: {name: oidc, config: {idp-issuer-url: https://idp.test, client-id: kq, "
                  "id-token: a.b.c}}\n"},
         {"legacy auth-provider", "    auth-provider: {name: gcp}\n"},
@@ -410,8 +415,9 @@ TEST_CASE("no credential of any kind is used for a server that is not https") {
             CHECK(config.credentials_withheld == "the server " + server + " is not https");
             // Impersonation is no credential; kubectl sends it too.
             CHECK(config.impersonate.user == "jane");
-            CHECK(kube::auth_method(config) == "none (the credentials of user \"u\" are withheld: the server " +
-                                                   server + " is not https), impersonating \"jane\"");
+            CHECK(kube::auth_method(config) ==
+                  "none (the credentials of user \"u\" are withheld: the server " + server +
+                      " is not https), impersonating \"jane\"");
         }
         // Over https the same user authenticates (its token file now written); gcp is refused there.
         dir.write("missing-token", "t");
@@ -458,9 +464,10 @@ TEST_CASE("a namespace is refused only when it can't be part of an API path, as 
     CHECK(kube::namespace_problem("..") == "\"..\" names no namespace in a path");
 
     TempDir dir;
-    const std::string path = dir.write("config", "current-context: c\nclusters:\n- name: k\n  cluster: {server: "
-                                                 "https://a.test}\ncontexts:\n- name: c\n  context: {cluster: k, "
-                                                 "namespace: Bad_NS}\n");
+    const std::string path =
+        dir.write("config", "current-context: c\nclusters:\n- name: k\n  cluster: {server: "
+                            "https://a.test}\ncontexts:\n- name: c\n  context: {cluster: k, "
+                            "namespace: Bad_NS}\n");
     CHECK(kube::resolve_client_config(kube::load_kubeconfig_file(path), "", {}).namespace_name == "Bad_NS");
 }
 
@@ -484,18 +491,22 @@ TEST_CASE("the oidc auth-provider is read as kubectl reads it") {
 
     const auto oidc_error = [&](const std::string& settings) {
         return error_of([&] {
-            resolve_text(dir, "https://a.test", "    auth-provider:\n      name: oidc\n      config:\n" + settings);
+            resolve_text(dir, "https://a.test",
+                         "    auth-provider:\n      name: oidc\n      config:\n" + settings);
         });
     };
     const std::string config_path = (dir.path / "config").string();
     CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        id-token: a.b.c\n") ==
           config_path + ":9:7: user \"u\": auth-provider oidc: client-id is not set");
     CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        client-id: kq\n") ==
-          config_path + ":9:7: user \"u\": auth-provider oidc: neither id-token nor refresh-token is set; log "
-                        "in to the identity provider first");
-    CHECK(oidc_error("        idp-issuer-url: https://idp.test\n        client-id: kq\n        id-token: a.b.c\n"
-                     "        idp-certificate-authority-data: '%%'\n") ==
-          config_path + ":14:41: user \"u\": auth-provider oidc: idp-certificate-authority-data: not valid base64");
+          config_path +
+              ":9:7: user \"u\": auth-provider oidc: neither id-token nor refresh-token is set; log "
+              "in to the identity provider first");
+    CHECK(oidc_error(
+              "        idp-issuer-url: https://idp.test\n        client-id: kq\n        id-token: a.b.c\n"
+              "        idp-certificate-authority-data: '%%'\n") ==
+          config_path +
+              ":14:41: user \"u\": auth-provider oidc: idp-certificate-authority-data: not valid base64");
     // A static token wins, as kubectl's oidc plugin leaves a request with an Authorization header alone.
     const kube::ClientConfig token = resolve_text(
         dir, "https://a.test", "    token: t\n    auth-provider: {name: oidc, config: {id-token: a.b.c}}\n");
@@ -511,11 +522,11 @@ TEST_CASE("in a pod, kubectl's loading rules fall back to the pod's account and 
     kube::ConfigSelection selection;
     selection.search.home = (dir.path / "home").string();
     const kube::InClusterEnvironment pod{"127.0.0.1", "6443", "", sa};
-    const std::string kubeconfig =
-        dir.write("config", "current-context: plain\nclusters:\n- name: k\n  cluster: {server: https://a.test}\n"
-                            "contexts:\n- name: plain\n  context: {cluster: k}\n"
-                            "- name: with-ns\n  context: {cluster: k, namespace: mine}\n"
-                            "- name: explicit-default\n  context: {cluster: k, namespace: default}\n");
+    const std::string kubeconfig = dir.write(
+        "config", "current-context: plain\nclusters:\n- name: k\n  cluster: {server: https://a.test}\n"
+                  "contexts:\n- name: plain\n  context: {cluster: k}\n"
+                  "- name: with-ns\n  context: {cluster: k, namespace: mine}\n"
+                  "- name: explicit-default\n  context: {cluster: k, namespace: default}\n");
     const std::string no_current =
         dir.write("no-current", "clusters:\n- name: k\n  cluster: {server: https://a.test}\n"
                                 "contexts:\n- name: a\n  context: {cluster: k}\n");
@@ -543,8 +554,8 @@ TEST_CASE("in a pod, kubectl's loading rules fall back to the pod's account and 
     }
     SUBCASE("KUBECONFIG naming only missing files") {
         selection.search.kubeconfig_env = (dir.path / "gone").string() + ":" + (dir.path / "gone2").string();
-        const std::string outside = "KUBECONFIG: none of its files exists: " + (dir.path / "gone").string() + ", " +
-                                    (dir.path / "gone2").string();
+        const std::string outside = "KUBECONFIG: none of its files exists: " + (dir.path / "gone").string() +
+                                    ", " + (dir.path / "gone2").string();
         CHECK(error_of([&] { kube::load_client_config(selection); }) == outside);
         selection.in_cluster = {"127.0.0.1", "6443", "", (dir.path / "nowhere").string()};
         CHECK(error_of([&] { kube::load_client_config(selection); }) == outside);

@@ -24,6 +24,8 @@ inline RunResult run_kq(const std::vector<std::string>& args) {
 }
 
 // The absolute path of a file in the source tree.
-inline std::string source_path(const std::string& relative) { return std::string(KQ_SOURCE_DIR) + "/" + relative; }
+inline std::string source_path(const std::string& relative) {
+    return std::string(KQ_SOURCE_DIR) + "/" + relative;
+}
 
 } // namespace kq::testing

@@ -21,6 +21,18 @@ TEST_CASE("edit_distance counts insertions, deletions, substitutions and swaps")
     CHECK(kq::edit_distance("", "abc") == 3);
 }
 
+TEST_CASE("lower, trim and lower_first") {
+    CHECK(kq::lower("Content-Type: ÄB") == "content-type: Äb");
+    CHECK(kq::trim(" \t value \r\n") == "value");
+    CHECK(kq::trim(" \t\r\n") == "");
+    CHECK(kq::trim("\r value \t", " \t") == "\r value");
+    CHECK(kq::lower_first("No such file or directory") == "no such file or directory");
+    CHECK(kq::lower_first("TLS handshake failed") == "TLS handshake failed");
+    CHECK(kq::lower_first("A") == "a");
+    CHECK(kq::lower_first("") == "");
+    CHECK(kq::lower_first("éA") == "éA");
+}
+
 TEST_CASE("closest_match suggests likely typos only") {
     const std::vector<std::string> keys = {"image", "command", "args", "env"};
     CHECK(kq::closest_match("imag", keys) == "image");

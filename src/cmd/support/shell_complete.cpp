@@ -1,8 +1,4 @@
-// GCC 12 reports a null dereference inside CLI11's inlined option accessors here, as in render.cpp;
-// the path it imagines cannot happen, so the warning is off for this file.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
-#include "cmd/complete.hpp"
+#include "cmd/support/shell_complete.hpp"
 
 #include "cmd/cluster.hpp"
 #include "cmd/project_loading.hpp"

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <sstream>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace kq::cmd {
 namespace {
@@ -72,7 +72,8 @@ bool Context::color() const { return err_is_terminal && !is_dumb_terminal() && c
 
 bool Context::live_status() const { return color(); }
 
-static int run_with_context(const std::vector<std::string>& args, Context& context, const std::string& program) {
+static int run_with_context(const std::vector<std::string>& args, Context& context,
+                            const std::string& program) {
     CLI::App app(k_description, program);
     app.set_version_flag("--version", fmt::format("kq {}", k_version), "Print the version and exit");
     app.set_help_flag("-h,--help", "Print this help and exit");
@@ -109,7 +110,8 @@ static int run_with_context(const std::vector<std::string>& args, Context& conte
             if (candidate->get_name() == help_topic) command = candidate;
         }
         if (command == nullptr)
-            fail(ErrorKind::usage, "unknown command \"{}\"; run '{} --help' for the list", help_topic, program);
+            fail(ErrorKind::usage, "unknown command \"{}\"; run '{} --help' for the list", help_topic,
+                 program);
         context.out << command->help(program);
     });
 
@@ -209,7 +211,7 @@ int main(int argc, char** argv) {
     // Installed as kubectl-kq too, kq is a kubectl plugin ("kubectl kq ..."), and as kubectl_complete-kq
     // its completer; its help then names it as kubectl does.
     const std::string called = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "kq";
-    const std::string program = called == k_kubectl_plugin     ? "kubectl kq"
+    const std::string program = called == k_kubectl_plugin      ? "kubectl kq"
                                 : called == k_kubectl_completer ? called
                                                                 : "kq";
     const int status =

@@ -87,13 +87,16 @@ std::vector<Pattern> log_patterns(const std::vector<std::string>& sources, const
     std::vector<Pattern> patterns;
     for (const std::string& source : sources) {
         Pattern pattern = Pattern::compile(source);
-        if (!pattern.valid()) fail(ErrorKind::usage, "{}: \"{}\" is not a regular expression: {}", flag, source, pattern.error());
+        if (!pattern.valid())
+            fail(ErrorKind::usage, "{}: \"{}\" is not a regular expression: {}", flag, source,
+                 pattern.error());
         patterns.push_back(std::move(pattern));
     }
     return patterns;
 }
 
-void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include, std::vector<std::string>& exclude) {
+void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include,
+                          std::vector<std::string>& exclude) {
     command
         .add_option("--include", include,
                     "Print only log lines matching this regular expression (repeatable: any of them)")

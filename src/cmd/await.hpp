@@ -35,7 +35,8 @@ std::optional<std::chrono::milliseconds> parse_duration_flag(const std::string& 
 std::vector<Pattern> log_patterns(const std::vector<std::string>& sources, const char* flag);
 
 // Registers --include and --exclude (repeatable) on a command that prints logs.
-void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include, std::vector<std::string>& exclude);
+void add_log_filter_flags(CLI::App& command, std::vector<std::string>& include,
+                          std::vector<std::string>& exclude);
 
 // Whether a log line prefix was asked for: --prefix, --no-prefix, or neither.
 kube::LogPrefix prefix_choice(bool prefix, bool no_prefix);

@@ -25,7 +25,7 @@ struct LogsOptions {
     bool all_containers = false;
     bool prefix = false;
     bool no_prefix = false;
-    std::string timeout; // --timeout, with -f
+    std::string timeout;              // --timeout, with -f
     std::vector<std::string> include; // --include REGEX
     std::vector<std::string> exclude; // --exclude REGEX
     std::string output;               // -o json: each line as a JSON object
@@ -108,8 +108,9 @@ void setup_logs(CLI::App& command, Context& context) {
     command.add_option("--timeout", options->timeout, "With -f: give up after this long")
         ->type_name("DURATION");
     add_log_filter_flags(command, options->include, options->exclude);
-    command.add_option("-o,--output", options->output,
-                       "Print each line as a JSON object: {job, pod, container, timestamp, message}")
+    command
+        .add_option("-o,--output", options->output,
+                    "Print each line as a JSON object: {job, pod, container, timestamp, message}")
         ->check(CLI::IsMember({"json"}));
     command.callback([options, &context] { run_logs(*options, context); });
 }

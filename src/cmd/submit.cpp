@@ -1,11 +1,11 @@
+#include "jobs/submit.hpp"
 #include "cmd/await.hpp"
 #include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/container_args.hpp"
-#include "cmd/project_loading.hpp"
 #include "cmd/output.hpp"
+#include "cmd/project_loading.hpp"
 #include "cmd/targets.hpp"
-#include "jobs/submit.hpp"
 #include "jobs/unique.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
@@ -17,8 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <ostream>
 #include <sstream>
 
@@ -28,21 +28,21 @@ namespace {
 // Every flag and argument of `kq submit` and `kq run`.
 struct SubmitOptions {
     std::string job;
-    std::vector<std::string> params; // -p NAME=VALUE
-    std::string name;                // --name
-    std::string output;              // -o yaml|json|name
-    std::string dry_run = "none";    // --dry-run none|client|server
-    bool wait = false;               // --wait
-    bool logs = false;               // --logs/-f
-    std::string timeout;             // --timeout
-    std::string idempotency_key;     // --idempotency-key
-    bool unique = false;             // --unique
-    int count = 1;                   // --count
-    std::string params_file;         // --params-file
-    std::string cleanup = "never";   // --cleanup never|on-success|always
-    bool timestamps = false;         // --timestamps
-    bool prefix = false;             // --prefix
-    bool no_prefix = false;          // --no-prefix
+    std::vector<std::string> params;  // -p NAME=VALUE
+    std::string name;                 // --name
+    std::string output;               // -o yaml|json|name
+    std::string dry_run = "none";     // --dry-run none|client|server
+    bool wait = false;                // --wait
+    bool logs = false;                // --logs/-f
+    std::string timeout;              // --timeout
+    std::string idempotency_key;      // --idempotency-key
+    bool unique = false;              // --unique
+    int count = 1;                    // --count
+    std::string params_file;          // --params-file
+    std::string cleanup = "never";    // --cleanup never|on-success|always
+    bool timestamps = false;          // --timestamps
+    bool prefix = false;              // --prefix
+    bool no_prefix = false;           // --no-prefix
     std::vector<std::string> include; // --include REGEX: only log lines matching one
     std::vector<std::string> exclude; // --exclude REGEX: no log line matching one
     std::string log_output;           // kq run -o json: log lines as JSON objects
@@ -146,7 +146,8 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
         } else if (unchanged) {
             created_out << job_ref(name) << " unchanged\n";
         } else {
-            created_out << job_ref(name) << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
+            created_out << job_ref(name)
+                        << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
         }
     };
     if (context.live_status()) {
@@ -163,14 +164,14 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
     created_out.flush();
     // The document lists what was created, also when some creates failed (the error says which).
     if (document) document->finish();
-    context.err << fmt::format("kq: {} {} of {} Jobs in {:.1f}s ({:.0f}/s){}\n",
-                               dry_run_query.empty() ? "submitted" : "validated", report.created, report.total,
-                               report.seconds,
-                               report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0.0,
-                               report.throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
-                                                                  "each retried",
-                                                                  report.throttled)
-                                                    : "");
+    context.err << fmt::format(
+        "kq: {} {} of {} Jobs in {:.1f}s ({:.0f}/s){}\n", dry_run_query.empty() ? "submitted" : "validated",
+        report.created, report.total, report.seconds,
+        report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0.0,
+        report.throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
+                                           "each retried",
+                                           report.throttled)
+                             : "");
     jobs::throw_if_not_created(report);
 }
 
@@ -202,7 +203,8 @@ void run_submit(SubmitOptions options, Context& context) {
         const Submission submission = plan(options, job, choice.name, choice.source != "default");
         if (options.output == "name") {
             for (const Planned& entry : submission.entries) {
-                context.out << job_ref(entry.fixed_name.empty() ? job.name + "-<generated>" : entry.fixed_name)
+                context.out << job_ref(entry.fixed_name.empty() ? job.name + "-<generated>"
+                                                                : entry.fixed_name)
                             << '\n';
             }
             return;

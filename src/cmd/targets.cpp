@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-
 namespace kq::cmd {
 
 std::optional<project::Project> load_project_if_any(const Context& context) {

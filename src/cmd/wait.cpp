@@ -43,7 +43,9 @@ when they do not apply. A wait that times out or is interrupted prints no docume
 
 // The -o json|yaml document of a finished wait.
 nlohmann::json wait_document(const jobs::AwaitOutcome& outcome, const std::string& namespace_name) {
-    auto text_or_null = [](const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); };
+    auto text_or_null = [](const std::string& text) {
+        return text.empty() ? nlohmann::json() : nlohmann::json(text);
+    };
     nlohmann::json items = nlohmann::json::array();
     for (std::size_t index = 0; index < outcome.jobs.size(); ++index) {
         const kube::JobSummary& job = outcome.jobs[index];

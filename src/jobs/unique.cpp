@@ -117,8 +117,8 @@ void make_claim(nlohmann::json& manifest) {
 }
 
 nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_name,
-                             const std::string& definition, const std::function<nlohmann::json()>& create_claim,
-                             const UniqueRetry& retry) {
+                             const std::string& definition,
+                             const std::function<nlohmann::json()>& create_claim, const UniqueRetry& retry) {
     std::mt19937 random{std::random_device{}()};
     const auto give_up = std::chrono::steady_clock::now() + retry.patience;
     for (int attempt = 1;; ++attempt) {
@@ -157,8 +157,9 @@ nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_
             fail(ErrorKind::unique,
                  "--unique: other 'kq submit --unique' of definition \"{}\" in namespace \"{}\" kept "
                  "competing for {} ({} tries; the last seen: job.batch/{}); this one started nothing",
-                 definition, namespace_name, human_duration(std::chrono::duration_cast<std::chrono::seconds>(retry.patience)),
-                 attempt, rival.name);
+                 definition, namespace_name,
+                 human_duration(std::chrono::duration_cast<std::chrono::seconds>(retry.patience)), attempt,
+                 rival.name);
         }
         // Contended: every claim that saw another stood back; each tries again after its own random
         // pause, so that one of them soon finds itself alone, wins, and the rest then see its Job.

@@ -70,7 +70,8 @@ struct UniqueRetry {
 // the --unique Error (exit 122) naming the active Job. Any other failure, and an interrupt, deletes the
 // claim (best effort) before the Error goes on, so no claim is left behind.
 nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_name,
-                             const std::string& definition, const std::function<nlohmann::json()>& create_claim,
+                             const std::string& definition,
+                             const std::function<nlohmann::json()>& create_claim,
                              const UniqueRetry& retry = {});
 
 // For a server-side dry run, which creates no claim: throws the --unique Error when an unfinished Job

@@ -105,11 +105,12 @@ std::optional<std::string> render_log_line(const LogRequest& request, bool prefi
                                            std::string_view text) {
     if (!line_selected(request, text)) return std::nullopt;
     if (request.json) {
-        const nlohmann::json object = {{"job", job},
-                                       {"pod", pod},
-                                       {"container", container},
-                                       {"timestamp", timestamp.empty() ? nlohmann::json() : nlohmann::json(timestamp)},
-                                       {"message", text}};
+        const nlohmann::json object = {
+            {"job", job},
+            {"pod", pod},
+            {"container", container},
+            {"timestamp", timestamp.empty() ? nlohmann::json() : nlohmann::json(timestamp)},
+            {"message", text}};
         // Log text need not be UTF-8: invalid bytes become U+FFFD rather than end the stream.
         return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }

@@ -363,18 +363,20 @@ TEST_SUITE("lifecycle") {
 namespace {
 
 // Parses a document with python3's own parsers (json, PyYAML) and prints what it holds: "KIND N" for a
-// List of N items, "OBJECT KIND" for one object (KIND None without one); fails on anything that is not exactly one document.
+// List of N items, "OBJECT KIND" for one object (KIND None without one); fails on anything that is not
+// exactly one document.
 std::string parse_with_python(const std::string& text, const std::string& format) {
     TempDir dir;
     const std::string file = dir.file("document");
     write_file(file, text);
-    const std::string program =
-        format == "json" ? "import json,sys\nd=json.load(open(sys.argv[1]))\n"
-                         : "import yaml,sys\ndocs=list(yaml.safe_load_all(open(sys.argv[1])))\n"
-                           "assert len(docs)==1, len(docs)\nd=docs[0]\n";
+    const std::string program = format == "json"
+                                    ? "import json,sys\nd=json.load(open(sys.argv[1]))\n"
+                                    : "import yaml,sys\ndocs=list(yaml.safe_load_all(open(sys.argv[1])))\n"
+                                      "assert len(docs)==1, len(docs)\nd=docs[0]\n";
     const Run run = run_program(
         {"python3", "-c",
-         program + "print(d['kind'], len(d['items'])) if d.get('kind')=='List' else print('OBJECT', d.get('kind'))",
+         program +
+             "print(d['kind'], len(d['items'])) if d.get('kind')=='List' else print('OBJECT', d.get('kind'))",
          file});
     INFO(run.err);
     REQUIRE(run.status == 0);
@@ -386,8 +388,8 @@ std::vector<std::string> kubectl_reads(const std::string& text) {
     TempDir dir;
     const std::string file = dir.file("document");
     write_file(file, text);
-    const Run run = run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "create", "--dry-run=client",
-                                 "-o", "name", "-f", file});
+    const Run run = run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "create",
+                                 "--dry-run=client", "-o", "name", "-f", file});
     INFO(run.err);
     REQUIRE(run.status == 0);
     return lines_of(run.out);
@@ -409,7 +411,8 @@ TEST_SUITE("lifecycle") {
             CHECK(parse_with_python(client.out, format) == "List 3\n");
             CHECK(kubectl_reads(client.out).size() == 3);
 
-            const Run server = scene.kq({"submit", "param", "--params-file", params, "--dry-run=server", "-o", format});
+            const Run server =
+                scene.kq({"submit", "param", "--params-file", params, "--dry-run=server", "-o", format});
             REQUIRE(server.status == 0);
             CHECK(parse_with_python(server.out, format) == "List 2\n");
 
@@ -534,8 +537,9 @@ TEST_SUITE("lifecycle") {
         Scene scene;
         const Run run = scene.kq({"submit", "ok", "--unique", "--count", "2"});
         CHECK(run.status == 125);
-        CHECK(run.err == "kq: error: --unique: allows one active Job of the definition; it can't be used with "
-                         "--count\n");
+        CHECK(run.err ==
+              "kq: error: --unique: allows one active Job of the definition; it can't be used with "
+              "--count\n");
         CHECK(scene.kubectl_jobs().empty());
     }
 
@@ -556,7 +560,9 @@ TEST_SUITE("unique") {
             std::vector<Run> runs(k_racers);
             std::vector<std::thread> racers;
             for (int racer = 0; racer < k_racers; ++racer)
-                racers.emplace_back([&runs, &scene, racer] { runs[static_cast<size_t>(racer)] = scene.kq({"submit", "long", "--unique", "-o", "name"}); });
+                racers.emplace_back([&runs, &scene, racer] {
+                    runs[static_cast<size_t>(racer)] = scene.kq({"submit", "long", "--unique", "-o", "name"});
+                });
             for (std::thread& racer : racers)
                 racer.join();
             int won = 0;
@@ -592,9 +598,10 @@ TEST_SUITE("unique") {
         const std::vector<std::string> seen = lines_of(pods.output());
         CHECK_FALSE(seen.empty());
         for (const std::string& pod : seen) {
-            const bool of_winner = std::any_of(winners.begin(), winners.end(), [&](const std::string& winner) {
-                return pod.rfind("pod/" + winner + "-", 0) == 0;
-            });
+            const bool of_winner =
+                std::any_of(winners.begin(), winners.end(), [&](const std::string& winner) {
+                    return pod.rfind("pod/" + winner + "-", 0) == 0;
+                });
             CHECK_MESSAGE(of_winner, pod);
         }
     }
@@ -617,8 +624,8 @@ TEST_SUITE("unique") {
                     .status == 0);
         std::thread remover([&] {
             std::this_thread::sleep_for(std::chrono::seconds(3));
-            run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "-n", scene.ns.name(), "delete", "job",
-                         "long-claim"});
+            run_program({kubectl(), "--kubeconfig", cluster_kubeconfig(), "-n", scene.ns.name(), "delete",
+                         "job", "long-claim"});
         });
         const auto started = std::chrono::steady_clock::now();
         const Run submitted = scene.kq({"submit", "long", "--unique", "-o", "name"});

@@ -17,7 +17,8 @@ namespace {
 EnvChanges plugin_path() {
     const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
     const char* path = std::getenv("PATH");
-    return {{"PATH", bin + ":" + (path != nullptr ? path : "/usr/bin:/bin")}, {"KUBECONFIG", cluster_kubeconfig()}};
+    return {{"PATH", bin + ":" + (path != nullptr ? path : "/usr/bin:/bin")},
+            {"KUBECONFIG", cluster_kubeconfig()}};
 }
 
 Run kubectl(const std::vector<std::string>& args) {
@@ -39,8 +40,8 @@ TEST_SUITE("plugin") {
 
     TEST_CASE("kubectl kq run hello runs the demo job, and help names it kubectl kq") {
         TestNamespace ns("kq-plugin");
-        const Run run =
-            kubectl({"kq", "-f", source_path("tests/cluster/demo.yaml"), "-n", ns.name(), "run", "hello", "-p", "who=kubectl"});
+        const Run run = kubectl({"kq", "-f", source_path("tests/cluster/demo.yaml"), "-n", ns.name(), "run",
+                                 "hello", "-p", "who=kubectl"});
         INFO(run.err);
         CHECK(run.status == 0);
         CHECK(run.out == "hello kubectl\n");

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-using nlohmann::json;
 using kq::jobs::UniqueDecision;
+using nlohmann::json;
 
 namespace {
 
@@ -19,10 +19,9 @@ json job(const std::string& name, int second, const std::string& kind) {
     json object = {{"metadata",
                     {{"name", name},
                      {"namespace", "batch"},
-                     {"creationTimestamp", "2026-12-04T10:" + std::string(second < 600 ? "0" : "") +
-                                               std::to_string(second / 60) + ":" +
-                                               (second % 60 < 10 ? "0" : "") + std::to_string(second % 60) +
-                                               "Z"},
+                     {"creationTimestamp",
+                      "2026-12-04T10:" + std::string(second < 600 ? "0" : "") + std::to_string(second / 60) +
+                          ":" + (second % 60 < 10 ? "0" : "") + std::to_string(second % 60) + "Z"},
                      {"labels", {{"kq.dev/definition", "nightly"}}}}},
                    {"spec", json::object()},
                    {"status", json::object()}};
@@ -91,7 +90,8 @@ TEST_CASE("of claims listed one after another, at most one finds itself alone") 
         int winners = 0;
         for (std::size_t index = 0; index <= seen_up_to; ++index) {
             const std::vector<json> visible(claims.begin(),
-                                            claims.begin() + static_cast<std::ptrdiff_t>(std::max(index, seen_up_to) + 1));
+                                            claims.begin() +
+                                                static_cast<std::ptrdiff_t>(std::max(index, seen_up_to) + 1));
             if (decide(claims[index], visible).verdict == UniqueDecision::Verdict::win) ++winners;
         }
         CHECK(winners == (seen_up_to == 0 ? 1 : 0));
@@ -145,21 +145,25 @@ struct ClaimServer {
         }
         if (request.method == "GET" && path == collection) {
             log.push_back("LIST");
-            CHECK(request.target.find("labelSelector=app.kubernetes.io%2Fmanaged-by%3Dkq%2Ckq.dev%2Fdefinition%3Dnightly") !=
+            CHECK(request.target.find(
+                      "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dkq%2Ckq.dev%2Fdefinition%3Dnightly") !=
                   std::string::npos);
             const std::size_t index = static_cast<std::size_t>(listed++);
-            if (index >= lists.size()) return answer(500, {{"kind", "Status"}, {"code", 500}, {"message", "boom"}});
+            if (index >= lists.size())
+                return answer(500, {{"kind", "Status"}, {"code", 500}, {"message", "boom"}});
             json items = lists[index];
             json own = job("nightly-" + std::to_string(created), 7, "claim");
             items.push_back(own);
-            return answer(200, {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", items}});
+            return answer(200,
+                          {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", items}});
         }
         const std::string name = path.substr(path.rfind('/') + 1);
         log.push_back(request.method + " " + name);
         if (request.method == "PATCH") {
             json resumed = job(name, 7, "running");
             CHECK(json::parse(request.body) ==
-                  json{{"metadata", {{"annotations", {{"kq.dev/unique-claim", nullptr}}}}}, {"spec", {{"suspend", false}}}});
+                  json{{"metadata", {{"annotations", {{"kq.dev/unique-claim", nullptr}}}}},
+                       {"spec", {{"suspend", false}}}});
             return answer(200, resumed);
         }
         return answer(200, {{"kind", "Status"}, {"status", "Success"}});
@@ -184,9 +188,9 @@ kq::kube::ClientConfig config_for(const FakeApiServer& server) {
     return config;
 }
 
-json run_unique(ClaimServer& script, kq::jobs::UniqueRetry retry = {std::chrono::milliseconds(10),
-                                                                     std::chrono::milliseconds(20),
-                                                                     std::chrono::milliseconds(2000)}) {
+json run_unique(ClaimServer& script,
+                kq::jobs::UniqueRetry retry = {std::chrono::milliseconds(10), std::chrono::milliseconds(20),
+                                               std::chrono::milliseconds(2000)}) {
     FakeApiServer server([&](const FakeRequest& request, int) { return script.handle(request); });
     kq::kube::ClientOptions options;
     options.retry.base_delay = std::chrono::milliseconds(5);
@@ -213,9 +217,9 @@ TEST_CASE("submit_unique: contended, the claim is deleted and a new one tried af
     script.lists = {{job("nightly-rival", 7, "claim")}, {job("nightly-rival", 7, "claim")}, {}};
     const json resumed = run_unique(script);
     CHECK(resumed["metadata"]["name"] == "nightly-3");
-    CHECK(script.log == std::vector<std::string>{"POST nightly-1", "LIST", "DELETE nightly-1", "POST nightly-2",
-                                                 "LIST", "DELETE nightly-2", "POST nightly-3", "LIST",
-                                                 "PATCH nightly-3"});
+    CHECK(script.log == std::vector<std::string>{"POST nightly-1", "LIST", "DELETE nightly-1",
+                                                 "POST nightly-2", "LIST", "DELETE nightly-2",
+                                                 "POST nightly-3", "LIST", "PATCH nightly-3"});
 }
 
 TEST_CASE("submit_unique: an active Job refuses with exit 122 after deleting the claim") {
@@ -227,9 +231,10 @@ TEST_CASE("submit_unique: an active Job refuses with exit 122 after deleting the
     } catch (const kq::Error& error) {
         CHECK(error.exit_status() == 122);
         const std::string message = error.what();
-        CHECK(message.rfind("--unique: definition \"nightly\" already has an active Job in namespace \"batch\": "
-                            "job.batch/nightly-z (Running, created ",
-                            0) == 0);
+        CHECK(message.rfind(
+                  "--unique: definition \"nightly\" already has an active Job in namespace \"batch\": "
+                  "job.batch/nightly-z (Running, created ",
+                  0) == 0);
         CHECK(message.ends_with("; wait for it ('kq wait nightly-z') or delete it ('kq delete nightly-z')"));
     }
     CHECK(script.log == std::vector<std::string>{"POST nightly-1", "LIST", "DELETE nightly-1"});

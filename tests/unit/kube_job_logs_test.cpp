@@ -9,9 +9,11 @@ namespace kube = kq::kube;
 
 namespace {
 
-std::optional<std::string> render(const kube::LogRequest& request, std::string_view text, bool prefixed = false,
+std::optional<std::string> render(const kube::LogRequest& request, std::string_view text,
+                                  bool prefixed = false,
                                   std::string_view timestamp = "2026-12-04T10:00:00.5Z") {
-    return kube::render_log_line(request, prefixed, "hello-x7k2p", "hello-x7k2p-abcde", "main", 0, timestamp, text);
+    return kube::render_log_line(request, prefixed, "hello-x7k2p", "hello-x7k2p-abcde", "main", 0, timestamp,
+                                 text);
 }
 
 } // namespace

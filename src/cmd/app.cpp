@@ -1,7 +1,7 @@
 #include "cmd/app.hpp"
 
 #include "cmd/commands.hpp"
-#include "cmd/output.hpp"
+#include "cmd/support/output.hpp"
 #include "cmd/support/shell_complete.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"

@@ -1,6 +1,6 @@
-#include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/project_loading.hpp"
+#include "cmd/support/cluster.hpp"
+#include "cmd/support/project_loading.hpp"
 #include "kube/client.hpp"
 #include "kube/url.hpp"
 #include "util/error.hpp"

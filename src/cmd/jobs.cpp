@@ -1,5 +1,5 @@
 #include "cmd/commands.hpp"
-#include "cmd/project_loading.hpp"
+#include "cmd/support/project_loading.hpp"
 #include "project/listing.hpp"
 
 #include <CLI/CLI.hpp>

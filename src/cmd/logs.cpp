@@ -1,7 +1,7 @@
-#include "cmd/await.hpp"
-#include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/targets.hpp"
+#include "cmd/support/await.hpp"
+#include "cmd/support/cluster.hpp"
+#include "cmd/support/targets.hpp"
 #include "kube/job_logs.hpp"
 #include "util/error.hpp"
 

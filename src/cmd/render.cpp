@@ -1,15 +1,7 @@
-// GCC 12 -O2 reports a null dereference in CLI::detail::split (CLI/StringTools.hpp), which every file
-// that includes CLI11 compiles because its header-level validators (CLI::ValidIPV4) and ConfigTOML's
-// vtable call it: in this file alone GCC inlines std::string's move into the std::vector reallocation
-// of split's `elems.emplace_back()` on an empty vector and imagines the empty relocation loop running
-// from a null pointer. Neither kq's code nor CLI11's is at fault; completion.cpp, container_args.cpp and
-// support/shell_complete.cpp compile without this line.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "project/render.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/container_args.hpp"
-#include "cmd/project_loading.hpp"
+#include "cmd/support/container_args.hpp"
+#include "cmd/support/project_loading.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
 #include "util/error.hpp"
@@ -68,9 +60,7 @@ void setup_render(CLI::App& command, Context& context) {
     auto options = std::make_shared<RenderOptions>();
     command.footer(k_footer);
     command.add_option("job", options->job, "The job definition to render")->type_name("JOB")->required();
-    command.add_option("-p,--param", options->params, "Set a param: NAME=VALUE (repeatable)")
-        ->allow_extra_args(false)
-        ->type_name("NAME=VALUE");
+    add_param_flag(command, options->params);
     command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"")
         ->type_name("NAME");
     command.add_option("-o,--output", options->output, "Output format: yaml or json")

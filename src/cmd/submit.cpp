@@ -1,11 +1,11 @@
 #include "jobs/submit.hpp"
-#include "cmd/await.hpp"
-#include "cmd/cluster.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/container_args.hpp"
-#include "cmd/output.hpp"
-#include "cmd/project_loading.hpp"
-#include "cmd/targets.hpp"
+#include "cmd/support/await.hpp"
+#include "cmd/support/cluster.hpp"
+#include "cmd/support/container_args.hpp"
+#include "cmd/support/output.hpp"
+#include "cmd/support/project_loading.hpp"
+#include "cmd/support/targets.hpp"
 #include "jobs/unique.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
@@ -312,9 +312,7 @@ void run_submit(SubmitOptions options, Context& context) {
 
 void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& options) {
     command.add_option("job", options->job, "The job definition to submit")->required();
-    command.add_option("-p,--param", options->params, "Set a param: NAME=VALUE (repeatable)")
-        ->allow_extra_args(false)
-        ->type_name("NAME=VALUE");
+    add_param_flag(command, options->params);
     command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"");
     command
         .add_option("--timeout", options->timeout,

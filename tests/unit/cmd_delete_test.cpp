@@ -1,6 +1,6 @@
 // Unit tests of `kq delete`'s checks: which selections are allowed, --older-than and the age filter.
 
-#include "cmd/job_filters.hpp"
+#include "cmd/support/job_filters.hpp"
 #include "kube/job_queries.hpp"
 #include "test_helpers.hpp"
 #include "util/error.hpp"

@@ -1,8 +1,8 @@
 // Unit tests of `kq list`'s pieces: table rows, the status filters, streamed List output, colour.
 
-#include "cmd/job_filters.hpp"
-#include "cmd/job_views.hpp"
-#include "cmd/output.hpp"
+#include "cmd/support/job_filters.hpp"
+#include "cmd/support/job_views.hpp"
+#include "cmd/support/output.hpp"
 #include "kube/job_queries.hpp"
 #include "test_helpers.hpp"
 #include "util/error.hpp"

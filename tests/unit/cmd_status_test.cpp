@@ -1,6 +1,6 @@
 // Unit tests of `kq status`'s pieces: reading pods and events, and the text and JSON it prints.
 
-#include "cmd/job_views.hpp"
+#include "cmd/support/job_views.hpp"
 #include "kube/job_queries.hpp"
 #include "test_helpers.hpp"
 #include "util/error.hpp"

@@ -1,6 +1,6 @@
 // SIGINT/SIGTERM handling (util/signals) and the stdout buffer that keeps output whole (cmd/output).
 
-#include "cmd/output.hpp"
+#include "cmd/support/output.hpp"
 #include "util/signals.hpp"
 
 #include <doctest/doctest.h>

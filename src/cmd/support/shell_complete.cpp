@@ -1,8 +1,8 @@
 #include "cmd/support/shell_complete.hpp"
 
-#include "cmd/cluster.hpp"
-#include "cmd/project_loading.hpp"
-#include "cmd/targets.hpp"
+#include "cmd/support/cluster.hpp"
+#include "cmd/support/project_loading.hpp"
+#include "cmd/support/targets.hpp"
 #include "kube/client.hpp"
 #include "kube/job_status.hpp"
 #include "kube/kubeconfig.hpp"

@@ -22,6 +22,9 @@ struct ContainerArgs {
 // "kq render JOB extra" as kubectl would.
 void add_container_args(CLI::App& command, const std::shared_ptr<ContainerArgs>& target);
 
+// Registers -p/--param NAME=VALUE (repeatable), the params of render, submit and run.
+void add_param_flag(CLI::App& command, std::vector<std::string>& params);
+
 // Throws the usage Error for an argument given without "--", naming the command line that works.
 void check_container_args(const ContainerArgs& args, const std::string& command, const std::string& job);
 

@@ -1,4 +1,4 @@
-#include "cmd/project_loading.hpp"
+#include "cmd/support/project_loading.hpp"
 
 #include "project/loader.hpp"
 

@@ -1,6 +1,6 @@
-#include "cmd/job_filters.hpp"
+#include "cmd/support/job_filters.hpp"
 
-#include "cmd/targets.hpp"
+#include "cmd/support/targets.hpp"
 #include "project/names.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"

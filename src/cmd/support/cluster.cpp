@@ -1,4 +1,4 @@
-#include "cmd/cluster.hpp"
+#include "cmd/support/cluster.hpp"
 
 #include "util/duration.hpp"
 #include "util/error.hpp"

@@ -1,6 +1,6 @@
-#include "cmd/job_views.hpp"
+#include "cmd/support/job_views.hpp"
 
-#include "cmd/output.hpp"
+#include "cmd/support/output.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>

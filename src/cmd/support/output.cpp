@@ -1,4 +1,4 @@
-#include "cmd/output.hpp"
+#include "cmd/support/output.hpp"
 
 #include "project/render.hpp"
 #include "util/error.hpp"

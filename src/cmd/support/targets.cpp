@@ -1,7 +1,7 @@
-#include "cmd/targets.hpp"
+#include "cmd/support/targets.hpp"
 
-#include "cmd/cluster.hpp"
-#include "cmd/project_loading.hpp"
+#include "cmd/support/cluster.hpp"
+#include "cmd/support/project_loading.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "cmd/await.hpp"
+#include "cmd/support/await.hpp"
 
 #include "jobs/paths.hpp"
 #include "util/duration.hpp"

@@ -1,4 +1,4 @@
-#include "cmd/container_args.hpp"
+#include "cmd/support/container_args.hpp"
 
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -8,6 +8,12 @@
 #include <algorithm>
 
 namespace kq::cmd {
+
+void add_param_flag(CLI::App& command, std::vector<std::string>& params) {
+    command.add_option("-p,--param", params, "Set a param: NAME=VALUE (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("NAME=VALUE");
+}
 
 void add_container_args(CLI::App& command, const std::shared_ptr<ContainerArgs>& target) {
     CLI::App* app = &command;

@@ -4,6 +4,10 @@
 // can't be made to take on demand: 429/503 with Retry-After, 5xx, a connection dropped in the middle
 // of a watch, an HTTP 410 to a watch. Everything else is tested against the real control plane.
 
+#include "kube/client_config.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -193,5 +197,27 @@ private:
     mutable std::mutex m_mutex;
     std::vector<FakeRequest> m_requests;
 };
+
+// A JSON answer: the status, the body, Content-Type application/json after any other headers.
+inline FakeResponse json_answer(int status, const nlohmann::json& body,
+                                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    FakeResponse response;
+    response.status = status;
+    response.body = body.dump();
+    response.headers = std::move(headers);
+    response.headers.emplace_back("Content-Type", "application/json");
+    return response;
+}
+
+// A client configuration that reaches the fake server, with no credentials.
+inline kube::ClientConfig fake_config(const FakeApiServer& server) {
+    kube::ClientConfig config;
+    config.context = "fake";
+    config.cluster = "fake";
+    config.user = "tester";
+    config.source = "/fake/config";
+    config.server = server.url();
+    return config;
+}
 
 } // namespace kq::testing

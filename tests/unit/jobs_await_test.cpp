@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+using kq::testing::fake_config;
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using kq::testing::json_answer;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -54,14 +56,6 @@ json failed_pod(const std::string& job_name, int code) {
              {"state", {{"terminated", {{"exitCode", code}, {"finishedAt", "2026-12-04T10:00:00Z"}}}}}}}}}}};
 }
 
-FakeResponse answer(int status, const json& body) {
-    FakeResponse response;
-    response.status = status;
-    response.body = body.dump();
-    response.headers.emplace_back("Content-Type", "application/json");
-    return response;
-}
-
 // The API server of a wait: each Job's watch sends the Job's final state (or nothing, for `never`),
 // and the pods list answers with `pods`.
 struct WaitServer {
@@ -70,8 +64,8 @@ struct WaitServer {
 
     FakeResponse handle(const FakeRequest& request) const {
         if (request.path() == "/api/v1/namespaces/batch/pods")
-            return answer(200,
-                          {{"kind", "PodList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", pods}});
+            return json_answer(
+                200, {{"kind", "PodList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", pods}});
         if (request.path() == "/apis/batch/v1/namespaces/batch/jobs" &&
             request.target.find("watch=") != std::string::npos) {
             FakeResponse response;
@@ -89,20 +83,10 @@ struct WaitServer {
             response.chunks = {{10ms, json{{"type", "MODIFIED"}, {"object", found->second}}.dump() + "\n"}};
             return response;
         }
-        return answer(404,
-                      {{"kind", "Status"}, {"code", 404}, {"reason", "NotFound"}, {"message", "not here"}});
+        return json_answer(
+            404, {{"kind", "Status"}, {"code", 404}, {"reason", "NotFound"}, {"message", "not here"}});
     }
 };
-
-kq::kube::ClientConfig config_for(const FakeApiServer& server) {
-    kq::kube::ClientConfig config;
-    config.context = "fake";
-    config.cluster = "fake";
-    config.user = "tester";
-    config.source = "/fake/config";
-    config.server = server.url();
-    return config;
-}
 
 // Each Job's result as the `finished` handler told it: "NAME complete" or "NAME failed EXIT".
 struct Waited {
@@ -117,7 +101,7 @@ Waited wait_for(const WaitServer& script, const std::vector<json>& jobs,
     kq::kube::ClientOptions client_options;
     client_options.retry.base_delay = 5ms;
     client_options.retry.max_delay = 10ms;
-    kq::kube::Client client(config_for(server), client_options);
+    kq::kube::Client client(fake_config(server), client_options);
     Waited waited;
     kq::jobs::AwaitHandlers handlers;
     handlers.finished = [&waited](const kq::kube::JobSummary& job, const kq::kube::JobResult& result) {

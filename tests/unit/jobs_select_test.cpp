@@ -10,54 +10,38 @@
 #include <string>
 #include <vector>
 
+using kq::testing::fake_config;
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using kq::testing::json_answer;
 using nlohmann::json;
 
 namespace {
-
-FakeResponse answer(int status, const json& body) {
-    FakeResponse response;
-    response.status = status;
-    response.body = body.dump();
-    response.headers.emplace_back("Content-Type", "application/json");
-    return response;
-}
-
-kq::kube::ClientConfig config_for(const FakeApiServer& server) {
-    kq::kube::ClientConfig config;
-    config.context = "fake";
-    config.cluster = "fake";
-    config.user = "tester";
-    config.source = "/fake/config";
-    config.server = server.url();
-    return config;
-}
 
 // Answers a delete of "gone-*" with 404, of "locked-*" with 403, and of the rest with success.
 FakeResponse delete_answer(const FakeRequest& request) {
     const std::string name = request.path().substr(request.path().rfind('/') + 1);
     if (name.starts_with("gone-")) {
-        return answer(404, {{"kind", "Status"},
-                            {"code", 404},
-                            {"reason", "NotFound"},
-                            {"message", "jobs.batch \"" + name + "\" not found"}});
+        return json_answer(404, {{"kind", "Status"},
+                                 {"code", 404},
+                                 {"reason", "NotFound"},
+                                 {"message", "jobs.batch \"" + name + "\" not found"}});
     }
     if (name.starts_with("locked-")) {
-        return answer(403, {{"kind", "Status"},
-                            {"code", 403},
-                            {"reason", "Forbidden"},
-                            {"message", "jobs.batch \"" + name + "\" is forbidden"}});
+        return json_answer(403, {{"kind", "Status"},
+                                 {"code", 403},
+                                 {"reason", "Forbidden"},
+                                 {"message", "jobs.batch \"" + name + "\" is forbidden"}});
     }
-    return answer(200, {{"kind", "Status"}, {"status", "Success"}});
+    return json_answer(200, {{"kind", "Status"}, {"status", "Success"}});
 }
 
 } // namespace
 
 TEST_CASE("delete_jobs tells each deletion in the names' order and counts the errors") {
     FakeApiServer server([](const FakeRequest& request, int) { return delete_answer(request); });
-    kq::kube::Client client(config_for(server));
+    kq::kube::Client client(fake_config(server));
     std::vector<std::string> names;
     for (int index = 0; index < 40; ++index)
         names.push_back("job-" + std::to_string(index));
@@ -95,7 +79,7 @@ TEST_CASE("delete_jobs tells each deletion in the names' order and counts the er
 
 TEST_CASE("delete_jobs: a Job already gone is no error when asked, and a client dry run only reads") {
     FakeApiServer server([](const FakeRequest& request, int) { return delete_answer(request); });
-    kq::kube::Client client(config_for(server));
+    kq::kube::Client client(fake_config(server));
     kq::jobs::DeleteOptions options;
     options.ignore_not_found = true;
     options.dry_run = kq::jobs::DeleteOptions::DryRun::client;
@@ -111,7 +95,7 @@ TEST_CASE("delete_jobs: a Job already gone is no error when asked, and a client 
 
 TEST_CASE("delete_jobs: a server dry run puts dryRun in the DeleteOptions body") {
     FakeApiServer server([](const FakeRequest& request, int) { return delete_answer(request); });
-    kq::kube::Client client(config_for(server));
+    kq::kube::Client client(fake_config(server));
     kq::jobs::DeleteOptions options;
     options.dry_run = kq::jobs::DeleteOptions::DryRun::server;
     const kq::jobs::DeleteFailures failures = kq::jobs::delete_jobs(client, "batch", {"a"}, options, nullptr);

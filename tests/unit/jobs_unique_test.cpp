@@ -111,17 +111,11 @@ TEST_CASE("a claim left by a kq that died is stale after a minute: it no longer 
 // submit_unique against a scripted server: the requests it sends on each path, in order.
 namespace {
 
+using kq::testing::fake_config;
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
-
-FakeResponse answer(int status, const json& body) {
-    FakeResponse response;
-    response.status = status;
-    response.body = body.dump();
-    response.headers.emplace_back("Content-Type", "application/json");
-    return response;
-}
+using kq::testing::json_answer;
 
 // The server's side of the story: what the list shows each time, and the log of requests.
 struct ClaimServer {
@@ -141,7 +135,7 @@ struct ClaimServer {
             claim["metadata"]["creationTimestamp"] = "2026-12-04T10:00:07Z";
             claim["metadata"]["namespace"] = "batch";
             log.push_back("POST " + claim["metadata"]["name"].get<std::string>());
-            return answer(201, claim);
+            return json_answer(201, claim);
         }
         if (request.method == "GET" && path == collection) {
             log.push_back("LIST");
@@ -150,12 +144,12 @@ struct ClaimServer {
                   std::string::npos);
             const std::size_t index = static_cast<std::size_t>(listed++);
             if (index >= lists.size())
-                return answer(500, {{"kind", "Status"}, {"code", 500}, {"message", "boom"}});
+                return json_answer(500, {{"kind", "Status"}, {"code", 500}, {"message", "boom"}});
             json items = lists[index];
             json own = job("nightly-" + std::to_string(created), 7, "claim");
             items.push_back(own);
-            return answer(200,
-                          {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", items}});
+            return json_answer(
+                200, {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", items}});
         }
         const std::string name = path.substr(path.rfind('/') + 1);
         log.push_back(request.method + " " + name);
@@ -164,9 +158,9 @@ struct ClaimServer {
             CHECK(json::parse(request.body) ==
                   json{{"metadata", {{"annotations", {{"kq.dev/unique-claim", nullptr}}}}},
                        {"spec", {{"suspend", false}}}});
-            return answer(200, resumed);
+            return json_answer(200, resumed);
         }
-        return answer(200, {{"kind", "Status"}, {"status", "Success"}});
+        return json_answer(200, {{"kind", "Status"}, {"status", "Success"}});
     }
 };
 
@@ -178,16 +172,6 @@ json claim_manifest() {
     return manifest;
 }
 
-kq::kube::ClientConfig config_for(const FakeApiServer& server) {
-    kq::kube::ClientConfig config;
-    config.context = "fake";
-    config.cluster = "fake";
-    config.user = "tester";
-    config.source = "/fake/config";
-    config.server = server.url();
-    return config;
-}
-
 json run_unique(ClaimServer& script,
                 kq::jobs::UniqueRetry retry = {std::chrono::milliseconds(10), std::chrono::milliseconds(20),
                                                std::chrono::milliseconds(2000)}) {
@@ -196,7 +180,7 @@ json run_unique(ClaimServer& script,
     options.retry.base_delay = std::chrono::milliseconds(5);
     options.retry.max_delay = std::chrono::milliseconds(10);
     options.retry.max_attempts = 2;
-    kq::kube::Client client(config_for(server), options);
+    kq::kube::Client client(fake_config(server), options);
     return kq::jobs::submit_unique(
         client, "batch", "nightly",
         [&] { return client.create("/apis/batch/v1/namespaces/batch/jobs", claim_manifest()); }, retry);

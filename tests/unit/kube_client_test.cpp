@@ -12,6 +12,7 @@
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using kq::testing::json_answer;
 namespace kube = kq::kube;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -35,16 +36,6 @@ kube::ClientOptions fast_retries() {
     options.retry.max_delay = 50ms;
     options.retry.max_attempts = 3;
     return options;
-}
-
-FakeResponse json(int status, const nlohmann::json& body,
-                  std::vector<std::pair<std::string, std::string>> headers = {}) {
-    FakeResponse response;
-    response.status = status;
-    response.body = body.dump();
-    response.headers = std::move(headers);
-    response.headers.emplace_back("Content-Type", "application/json");
-    return response;
 }
 
 nlohmann::json status(int code, const std::string& reason, const std::string& message) {
@@ -73,9 +64,11 @@ std::string query_value(const std::string& target, const std::string& name) {
 
 TEST_CASE("429 and 503 are retried, honouring Retry-After, even for creates") {
     FakeApiServer server([](const FakeRequest&, int index) {
-        if (index == 0) return json(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "1"}});
-        if (index == 1) return json(503, status(503, "ServiceUnavailable", "busy"), {{"Retry-After", "0"}});
-        return json(201, {{"kind", "ConfigMap"}, {"metadata", {{"name", "x"}}}});
+        if (index == 0)
+            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "1"}});
+        if (index == 1)
+            return json_answer(503, status(503, "ServiceUnavailable", "busy"), {{"Retry-After", "0"}});
+        return json_answer(201, {{"kind", "ConfigMap"}, {"metadata", {{"name", "x"}}}});
     });
     kube::Client client(config_for(server), fast_retries());
     const auto started = Clock::now();
@@ -89,8 +82,8 @@ TEST_CASE("429 is retried past the policy's attempts while the throttle patience
     int throttled = 5;
     FakeApiServer server([&](const FakeRequest&, int) {
         if (throttled-- > 0)
-            return json(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
-        return json(201, {{"kind", "Job"}, {"metadata", {{"name", "x"}}}});
+            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
+        return json_answer(201, {{"kind", "Job"}, {"metadata", {{"name", "x"}}}});
     });
     kube::Client client(config_for(server), fast_retries());
     std::optional<kube::ApiResult> result;
@@ -107,8 +100,9 @@ TEST_CASE("429 is retried past the policy's attempts while the throttle patience
 }
 
 TEST_CASE("a server that throttles for longer than the patience ends the call with its 429") {
-    FakeApiServer server(
-        [](const FakeRequest&, int) { return json(429, status(429, "TooManyRequests", "slow down")); });
+    FakeApiServer server([](const FakeRequest&, int) {
+        return json_answer(429, status(429, "TooManyRequests", "slow down"));
+    });
     kube::ClientOptions options = fast_retries();
     options.retry.throttle_patience = 300ms;
     kube::Client client(config_for(server), options);
@@ -127,8 +121,8 @@ TEST_CASE("a server that throttles for longer than the patience ends the call wi
 TEST_CASE("Retry-After is capped") {
     FakeApiServer server([](const FakeRequest&, int index) {
         if (index == 0)
-            return json(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "3600"}});
-        return json(200, {{"kind", "Pod"}});
+            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "3600"}});
+        return json_answer(200, {{"kind", "Pod"}});
     });
     kube::ClientOptions options = fast_retries();
     options.retry.max_retry_after = 100ms;
@@ -141,8 +135,8 @@ TEST_CASE("Retry-After is capped") {
 TEST_CASE("5xx is retried for reads and deletes, not for creates unless the caller allows it") {
     int failures = 2;
     FakeApiServer server([&](const FakeRequest&, int) {
-        if (failures-- > 0) return json(500, status(500, "InternalError", "etcd is sad"));
-        return json(200, {{"kind", "Thing"}});
+        if (failures-- > 0) return json_answer(500, status(500, "InternalError", "etcd is sad"));
+        return json_answer(200, {{"kind", "Thing"}});
     });
     kube::Client client(config_for(server), fast_retries());
     CHECK(client.get("/api/v1/namespaces/ns/pods/p")["kind"] == "Thing");
@@ -186,7 +180,7 @@ TEST_CASE(
     "a connection that breaks before an answer: reads are retried, a create that may have arrived is not") {
     int drops = 1;
     FakeApiServer server([&](const FakeRequest&, int) {
-        FakeResponse response = json(200, {{"kind", "Thing"}});
+        FakeResponse response = json_answer(200, {{"kind", "Thing"}});
         response.drop = drops-- > 0;
         return response;
     });
@@ -243,12 +237,13 @@ TEST_CASE("an HTTP 410 to a watch lists afresh and watches from the list's resou
     FakeApiServer server([](const FakeRequest& request, int) {
         const bool watch = request.target.find("watch=true") != std::string::npos;
         if (watch && query_value(request.target, "resourceVersion") == "5") {
-            return json(410, status(410, "Expired", "too old resource version: 5 (40)"));
+            return json_answer(410, status(410, "Expired", "too old resource version: 5 (40)"));
         }
         if (!watch) {
-            return json(200, {{"kind", "ConfigMapList"},
-                              {"metadata", {{"resourceVersion", "42"}}},
-                              {"items", {{{"metadata", {{"name", "a"}, {"resourceVersion", "41"}}}}}}});
+            return json_answer(200,
+                               {{"kind", "ConfigMapList"},
+                                {"metadata", {{"resourceVersion", "42"}}},
+                                {"items", {{{"metadata", {{"name", "a"}, {"resourceVersion", "41"}}}}}}});
         }
         FakeResponse response;
         response.chunks = {{0ms, event_line("ADDED", "b", "43")}};
@@ -368,7 +363,7 @@ TEST_CASE("streams hand over bytes as they come and stop when the handler says s
 }
 
 TEST_CASE("requests carry the user agent, credentials, impersonation and JSON headers") {
-    FakeApiServer server([](const FakeRequest&, int) { return json(200, {{"kind", "Thing"}}); });
+    FakeApiServer server([](const FakeRequest&, int) { return json_answer(200, {{"kind", "Thing"}}); });
     kube::ClientConfig config = config_for(server);
     config.impersonate.user = "jane";
     config.impersonate.groups = {"devs", "ops"};
@@ -390,7 +385,7 @@ TEST_CASE("requests carry the user agent, credentials, impersonation and JSON he
 
 TEST_CASE("-v logs requests without credentials, and server warnings are shown once") {
     FakeApiServer server([](const FakeRequest&, int) {
-        return json(200, {{"kind", "Thing"}}, {{"Warning", R"(299 - "batch/v1beta1 is deprecated")"}});
+        return json_answer(200, {{"kind", "Thing"}}, {{"Warning", R"(299 - "batch/v1beta1 is deprecated")"}});
     });
     std::vector<std::string> lines;
     std::vector<std::string> warnings;
@@ -432,8 +427,9 @@ TEST_CASE("-v logs a stream when it starts and when it ends") {
 }
 
 TEST_CASE("a 401 with credentials that can't be refreshed is not retried") {
-    FakeApiServer server(
-        [](const FakeRequest&, int) { return json(401, status(401, "Unauthorized", "Unauthorized")); });
+    FakeApiServer server([](const FakeRequest&, int) {
+        return json_answer(401, status(401, "Unauthorized", "Unauthorized"));
+    });
     kube::Client client(config_for(server), fast_retries());
     try {
         client.get("/api/v1/namespaces");

@@ -20,12 +20,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 kube::ClientConfig config_for(const FakeApiServer& server) {
-    kube::ClientConfig config;
-    config.context = "fake";
-    config.cluster = "fake";
-    config.user = "tester";
-    config.source = "/fake/config";
-    config.server = server.url();
+    kube::ClientConfig config = kq::testing::fake_config(server);
     config.token = "secret-token";
     return config;
 }

@@ -160,7 +160,7 @@ complete -c kq -e
 complete -c kq -f -a '(__kq_complete)'
 )kq";
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_completion_footer = R"(Examples:
   # Complete kq in the current bash session
   source <(kq completion bash)
 
@@ -183,7 +183,7 @@ const char* completion_script(const std::string& shell) {
 
 void setup_completion(CLI::App& command, Context& context) {
     auto options = std::make_shared<CompletionOptions>();
-    command.footer(k_footer);
+    command.footer(k_completion_footer);
     command.add_option("shell", options->shell, "The shell: bash, zsh or fish")
         ->required()
         ->check(CLI::IsMember({"bash", "zsh", "fish"}));

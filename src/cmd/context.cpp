@@ -21,7 +21,7 @@ struct ContextOptions {
     bool check = false; // --check: ask the server who we are
 };
 
-constexpr const char* k_footer =
+constexpr const char* k_context_footer =
     R"(The namespace is the one kq would use: -n/--namespace, else the project file's
 (when one is found), else the context's, else "default". Nothing secret is printed.
 
@@ -116,7 +116,7 @@ void run_context(const ContextOptions& options, Context& context) {
 
 void setup_context(CLI::App& command, Context& context) {
     auto options = std::make_shared<ContextOptions>();
-    command.footer(k_footer);
+    command.footer(k_context_footer);
     command.add_option("-o,--output", options->output, "Output format: json (default: text)")
         ->check(CLI::IsMember({"json"}));
     command.add_flag("--check", options->check,

@@ -26,7 +26,7 @@ struct DeleteOptions {
     std::string output;                 // -o json|yaml|name; empty for "job.batch/NAME deleted" lines
 };
 
-constexpr const char* k_footer =
+constexpr const char* k_delete_footer =
     R"(NAME deletes those Jobs, whoever made them, as kubectl does. --job, -l, --status,
 --older-than and --all delete only Jobs kq made (label app.kubernetes.io/managed-by=kq); --status and
 --older-than (age since creation, as the AGE column) narrow the others and each other, and alone
@@ -137,7 +137,7 @@ void run_delete(DeleteOptions options, Context& context) {
 void setup_delete(CLI::App& command, Context& context) {
     auto options = std::make_shared<DeleteOptions>();
     DeleteSelection& selection = options->selection;
-    command.footer(k_footer);
+    command.footer(k_delete_footer);
     command.add_option("names", selection.names, "The Jobs to delete");
     command.add_option("--job", selection.definition, "Delete the newest Job of this job definition")
         ->type_name("DEFINITION");

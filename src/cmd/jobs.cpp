@@ -14,7 +14,7 @@ struct JobsOptions {
     std::string output; // -o json; empty for the table
 };
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_jobs_footer = R"(Examples:
   # List the job definitions of the project file
   kq jobs
 
@@ -32,7 +32,7 @@ void run_jobs(const JobsOptions& options, Context& context) {
 
 void setup_jobs(CLI::App& command, Context& context) {
     auto options = std::make_shared<JobsOptions>();
-    command.footer(k_footer);
+    command.footer(k_jobs_footer);
     command.add_option("-o,--output", options->output, "Output format: json (default: a table)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"json"}));

@@ -25,7 +25,7 @@ struct ListOptions {
     bool no_headers = false;     // --no-headers
 };
 
-constexpr const char* k_footer =
+constexpr const char* k_list_footer =
     R"(Columns: NAME, DEFINITION, STATUS (Pending, Running, Suspended, Complete or
 Failed), COMPLETIONS (succeeded/wanted pods), DURATION (start to finish, or to now while it runs) and
 AGE; -A puts NAMESPACE first; -o wide adds REASON (why it finished, e.g. BackoffLimitExceeded) and
@@ -99,7 +99,7 @@ void run_list(const ListOptions& options, Context& context) {
 
 void setup_list(CLI::App& command, Context& context) {
     auto options = std::make_shared<ListOptions>();
-    command.footer(k_footer);
+    command.footer(k_list_footer);
     command.add_option("definition", options->definition, "Only the Jobs of this job definition");
     command.add_flag("-A,--all-namespaces", options->all_namespaces, "List the Jobs of every namespace");
     command.add_option("-l,--selector", options->selector, "Only Jobs whose labels match (e.g. team=data)");

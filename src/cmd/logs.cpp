@@ -31,7 +31,7 @@ struct LogsOptions {
     std::string output;               // -o json: each line as a JSON object
 };
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_logs_footer = R"(Examples:
   # Print the logs of every pod of a Job, retries and parallel pods included
   kq logs hello-x7k2p
 
@@ -92,7 +92,7 @@ void run_logs(const LogsOptions& options, Context& context) {
 
 void setup_logs(CLI::App& command, Context& context) {
     auto options = std::make_shared<LogsOptions>();
-    command.footer(k_footer);
+    command.footer(k_logs_footer);
     command.add_option("name", options->name, "The Job whose pods' logs to print");
     command.add_option("--job", options->definition, "The newest Job of this definition")->type_name("DEF");
     command.add_flag("-f,--follow", options->follow,

@@ -24,7 +24,7 @@ struct RenderOptions {
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
 };
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_render_footer = R"(Examples:
   # Print the Job the "hello" definition renders to
   kq render hello
 
@@ -58,7 +58,7 @@ void run_render(const RenderOptions& options, Context& context) {
 
 void setup_render(CLI::App& command, Context& context) {
     auto options = std::make_shared<RenderOptions>();
-    command.footer(k_footer);
+    command.footer(k_render_footer);
     command.add_option("job", options->job, "The job definition to render")->type_name("JOB")->required();
     add_param_flag(command, options->params);
     command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"")

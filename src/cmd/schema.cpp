@@ -11,7 +11,7 @@ namespace {
 // `kq schema` takes no flags.
 struct SchemaOptions {};
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_schema_footer = R"(Examples:
   # Save the schema where an editor can read it
   kq schema > kq.schema.json
 
@@ -29,7 +29,7 @@ void run_schema(const SchemaOptions& /*options*/, Context& context) {
 
 void setup_schema(CLI::App& command, Context& context) {
     auto options = std::make_shared<SchemaOptions>();
-    command.footer(k_footer);
+    command.footer(k_schema_footer);
     command.callback([options, &context] { run_schema(*options, context); });
 }
 

@@ -22,7 +22,7 @@ struct StatusOptions {
     std::string output; // -o json|yaml; empty for text
 };
 
-constexpr const char* k_footer =
+constexpr const char* k_status_footer =
     R"(Shows the Job's state and conditions, each pod with its phase, node, restarts and
 its containers' states, reasons (OOMKilled, ErrImagePull, Error, ...) and exit codes, and the last 10
 events of the Job and its pods. The exit status is 0 whatever state the Job is in.
@@ -75,7 +75,7 @@ void run_status(const StatusOptions& options, Context& context) {
 
 void setup_status(CLI::App& command, Context& context) {
     auto options = std::make_shared<StatusOptions>();
-    command.footer(k_footer);
+    command.footer(k_status_footer);
     command.add_option("name", options->name, "The Job to describe");
     command.add_option("--job", options->job, "Describe the newest Job of this job definition")
         ->type_name("DEFINITION");

@@ -18,7 +18,7 @@ struct ValidateOptions {
     std::string output; // -o json; empty for lines on stderr
 };
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_validate_footer = R"(Examples:
   # Check the project file; each problem is printed as FILE:LINE:COL: message
   kq validate
 
@@ -53,7 +53,7 @@ void run_validate(const ValidateOptions& options, Context& context) {
 
 void setup_validate(CLI::App& command, Context& context) {
     auto options = std::make_shared<ValidateOptions>();
-    command.footer(k_footer);
+    command.footer(k_validate_footer);
     command.add_option("-o,--output", options->output, "Output format: json (default: lines on stderr)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"json"}));

@@ -22,7 +22,7 @@ struct WaitOptions {
     std::string output;             // -o json|yaml|name; empty for "job.batch/NAME complete|failed" lines
 };
 
-constexpr const char* k_footer = R"(Examples:
+constexpr const char* k_wait_footer = R"(Examples:
   # Wait for a Job; exit 0 if it succeeded, with its container's exit code if it failed
   kq wait hello-x7k2p
 
@@ -98,7 +98,7 @@ void run_wait(const WaitOptions& options, Context& context) {
 
 void setup_wait(CLI::App& command, Context& context) {
     auto options = std::make_shared<WaitOptions>();
-    command.footer(k_footer);
+    command.footer(k_wait_footer);
     command.add_option("name", options->names, "The Jobs to wait for");
     command.add_option("--job", options->definition, "Wait for the newest Job of this definition")
         ->type_name("DEF");

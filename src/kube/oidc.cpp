@@ -38,14 +38,14 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 // An http(s) URL split into the base a Transport is made for and the target below it.
-struct Endpoint {
+struct OidcEndpoint {
     std::string base;
     std::string target;
 };
 
 // Splits `url`, refusing plain http except to this machine: the refresh token and client secret travel
 // in the request.
-Endpoint endpoint_of(const std::string& url, const std::string& what, const std::string& user) {
+OidcEndpoint endpoint_of(const std::string& url, const std::string& what, const std::string& user) {
     const std::optional<Url> parsed = parse_url(url);
     if (!parsed || (parsed->scheme != "https" && parsed->scheme != "http")) {
         fail(ErrorKind::cluster, "user \"{}\": oidc: {} \"{}\" is not an https URL", user, what, url);
@@ -58,14 +58,14 @@ Endpoint endpoint_of(const std::string& url, const std::string& what, const std:
     }
     const size_t authority = url.find("://") + 3;
     const size_t path = url.find_first_of("/?#", authority);
-    Endpoint endpoint;
+    OidcEndpoint endpoint;
     endpoint.base = url.substr(0, path);
     endpoint.target = path == std::string::npos ? "/" : url.substr(path, url.find('#', path) - path);
     if (endpoint.target.front() != '/') endpoint.target.insert(0, "/");
     return endpoint;
 }
 
-HttpResponse send(const OidcConfig& oidc, const ProxyEnvironment& proxy, const Endpoint& endpoint,
+HttpResponse send(const OidcConfig& oidc, const ProxyEnvironment& proxy, const OidcEndpoint& endpoint,
                   HttpRequest request) {
     TransportConfig config;
     config.server = endpoint.base;
@@ -202,7 +202,7 @@ OidcTokens refresh_oidc_tokens(const OidcConfig& oidc, const std::string& user,
              user, discovery);
     }
     const std::string token_url = document["token_endpoint"].get<std::string>();
-    const Endpoint token_endpoint = endpoint_of(token_url, "token_endpoint", user);
+    const OidcEndpoint token_endpoint = endpoint_of(token_url, "token_endpoint", user);
 
     // As Go's oauth2 package does by default: the client's id and secret in HTTP basic auth first, and,
     // if the endpoint refuses that, in the form.

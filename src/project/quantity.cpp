@@ -12,8 +12,6 @@
 namespace kq::project {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 constexpr std::array<std::string_view, 15> k_suffixes = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u",
                                                          "m",  "k",  "M",  "G",  "T",  "P",  "E"};
 
@@ -26,11 +24,11 @@ std::optional<std::string> check_quantity(std::string_view text) {
     std::size_t i = 0;
     if (text[i] == '+' || text[i] == '-') ++i;
     std::size_t digits = 0;
-    while (i < text.size() && is_digit(text[i]))
+    while (i < text.size() && is_ascii_digit(text[i]))
         ++i, ++digits;
     if (i < text.size() && text[i] == '.') {
         ++i;
-        while (i < text.size() && is_digit(text[i]))
+        while (i < text.size() && is_ascii_digit(text[i]))
             ++i, ++digits;
     }
     if (digits == 0)
@@ -44,7 +42,7 @@ std::optional<std::string> check_quantity(std::string_view text) {
         std::size_t j = 1;
         if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-')) ++j;
         const std::size_t exponent_start = j;
-        while (j < suffix.size() && is_digit(suffix[j]))
+        while (j < suffix.size() && is_ascii_digit(suffix[j]))
             ++j;
         if (j > exponent_start && j == suffix.size()) return std::nullopt;
     }
@@ -67,7 +65,7 @@ bool is_negative_quantity(std::string_view text) {
     // "-0", "-0.0m" and the like are zero, not negative.
     for (const char c : text.substr(1)) {
         if (c >= '1' && c <= '9') return true;
-        if (!is_digit(c) && c != '.') return false;
+        if (!is_ascii_digit(c) && c != '.') return false;
     }
     return false;
 }
@@ -81,7 +79,7 @@ std::optional<long double> quantity_value(std::string_view text) {
     long double digits = 0;
     int exponent10 = 0;
     bool fraction = false;
-    for (; i < text.size() && (is_digit(text[i]) || text[i] == '.'); ++i) {
+    for (; i < text.size() && (is_ascii_digit(text[i]) || text[i] == '.'); ++i) {
         if (text[i] == '.') {
             fraction = true;
             continue;

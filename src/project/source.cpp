@@ -38,9 +38,8 @@ bool all_of(std::string_view text, bool (*predicate)(char)) {
     return true;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) { return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 std::string_view without_sign(std::string_view text) {
     if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
@@ -52,11 +51,11 @@ bool is_core_float(std::string_view text) {
     if (text == ".inf" || text == ".Inf" || text == ".INF") return true;
     std::size_t i = 0;
     std::size_t digits = 0;
-    while (i < text.size() && is_digit(text[i]))
+    while (i < text.size() && is_ascii_digit(text[i]))
         ++i, ++digits;
     if (i < text.size() && text[i] == '.') {
         ++i;
-        while (i < text.size() && is_digit(text[i]))
+        while (i < text.size() && is_ascii_digit(text[i]))
             ++i, ++digits;
     }
     if (digits == 0) return false;
@@ -64,7 +63,7 @@ bool is_core_float(std::string_view text) {
         ++i;
         if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
         if (i == text.size()) return false;
-        while (i < text.size() && is_digit(text[i]))
+        while (i < text.size() && is_ascii_digit(text[i]))
             ++i;
     }
     return i == text.size();
@@ -82,7 +81,7 @@ ScalarType scalar_type(const SourceNode& node) {
         text == "FALSE") {
         return ScalarType::boolean;
     }
-    if (all_of(without_sign(text), is_digit)) return ScalarType::integer;
+    if (all_of(without_sign(text), is_ascii_digit)) return ScalarType::integer;
     if (starts_with(text, "0o") && all_of(text.substr(2), is_octal)) return ScalarType::integer;
     if (starts_with(text, "0x") && all_of(text.substr(2), is_hex)) return ScalarType::integer;
     if (is_core_float(text) || text == ".nan" || text == ".NaN" || text == ".NAN")

@@ -3,10 +3,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "util/text.hpp"
+
 namespace kq {
 namespace {
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Milliseconds in one of Go's duration units, or 0 for an unknown unit.
 double unit_scale(std::string_view unit) {
@@ -25,7 +25,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
     bool all_digits = true;
     for (char c : text)
-        all_digits = all_digits && is_digit(c);
+        all_digits = all_digits && is_ascii_digit(c);
     if (all_digits) {
         long long seconds = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
@@ -42,7 +42,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         double fraction = 0.1;
         int dots = 0;
         size_t digits = 0;
-        for (; pos < text.size() && (is_digit(text[pos]) || text[pos] == '.'); ++pos) {
+        for (; pos < text.size() && (is_ascii_digit(text[pos]) || text[pos] == '.'); ++pos) {
             if (text[pos] == '.') {
                 ++dots;
                 continue;
@@ -57,7 +57,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         }
         if (digits == 0 || dots > 1) return std::nullopt;
         const size_t unit_start = pos;
-        while (pos < text.size() && !is_digit(text[pos]) && text[pos] != '.')
+        while (pos < text.size() && !is_ascii_digit(text[pos]) && text[pos] != '.')
             ++pos;
         const double scale = unit_scale(text.substr(unit_start, pos - unit_start));
         if (scale == 0) return std::nullopt;

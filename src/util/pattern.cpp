@@ -9,6 +9,8 @@
 #include <mutex>
 #include <regex>
 
+#include "util/text.hpp"
+
 namespace kq {
 
 struct Pattern::Compiled {
@@ -42,13 +44,12 @@ std::string describe(const std::regex_error& error) {
 // automaton's state limit fail anyway, so six digits or more are refused before std::regex sees them.
 bool has_oversized_number(std::string_view source) {
     constexpr std::size_t k_max_digits = 5;
-    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
     bool in_class = false;
     for (std::size_t i = 0; i < source.size(); ++i) {
         const char c = source[i];
         if (c == '\\') {
             std::size_t digits = 0;
-            while (i + 1 < source.size() && is_digit(source[i + 1])) {
+            while (i + 1 < source.size() && is_ascii_digit(source[i + 1])) {
                 ++i;
                 ++digits;
             }
@@ -66,7 +67,8 @@ bool has_oversized_number(std::string_view source) {
         }
         if (c != '{') continue;
         std::size_t digits = 0;
-        for (std::size_t j = i + 1; j < source.size() && (is_digit(source[j]) || source[j] == ','); ++j) {
+        for (std::size_t j = i + 1; j < source.size() && (is_ascii_digit(source[j]) || source[j] == ',');
+             ++j) {
             digits = source[j] == ',' ? 0 : digits + 1;
             if (digits > k_max_digits) return true;
         }

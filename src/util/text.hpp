@@ -31,6 +31,9 @@ std::string quote(std::string_view text);
 // "1 job" or "2 jobs": count followed by the singular or plural noun.
 std::string plural(std::size_t count, std::string_view singular, std::string_view plural_form);
 
+// Whether c is one of the ASCII digits 0-9 (std::isdigit depends on the locale and takes an int).
+constexpr bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
 // The characters trim removes by default: spaces, tabs and line ends.
 inline constexpr std::string_view k_whitespace = " \t\r\n";
 

@@ -8,8 +8,6 @@
 namespace kq::yaml {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 std::string with_advice(std::string message, std::string_view advice) {
     if (!advice.empty()) message += fmt::format("; {}", advice);
     return message;
@@ -173,7 +171,8 @@ bool Reader::check_characters(const ProblemSink& report) const {
                 const std::size_t last = rest.find_last_not_of(" \t\r");
                 if (last != std::string_view::npos) {
                     std::size_t start = last;
-                    while (start > 0 && (is_digit(rest[start]) || rest[start] == '-' || rest[start] == '+'))
+                    while (start > 0 &&
+                           (is_ascii_digit(rest[start]) || rest[start] == '-' || rest[start] == '+'))
                         --start;
                     if ((rest[start] == '|' || rest[start] == '>') &&
                         (start == 0 || rest[start - 1] == ' ' || rest[start - 1] == '\t')) {

@@ -2,9 +2,18 @@
 # clang-tidy, with the checks of the repository's .clang-tidy, over the sources of src/ as
 # compile_commands.json of BUILD_DIR compiles them, two files at a time:
 #   tidy.sh RUN_CLANG_TIDY CLANG_TIDY SOURCE_DIR BUILD_DIR
-# The compiler's own warnings are GCC's business (-Werror there); -w keeps them out of clang-tidy's
-# answer, which then holds only the findings of the checks.
+# A unity build's database names its batches, not the sources: compile_db.py writes one that names
+# each source, with its batch's command. The compiler's own warnings are GCC's business (-Werror
+# there); -w keeps them out of clang-tidy's answer, which then holds only the findings of the checks.
 set -eu
 run_clang_tidy=$1 clang_tidy=$2 source_dir=$3 build_dir=$4
-exec "$run_clang_tidy" -clang-tidy-binary "$clang_tidy" -p "$build_dir" -quiet -j 2 \
+database=$build_dir/tidy
+python3 "$(dirname "$0")/compile_db.py" "$build_dir" "$database"
+sources=$(grep -c "\"file\": \"$source_dir/src/.*\\.cpp\"" "$database/compile_commands.json" || true)
+if [ "$sources" -lt 1 ]; then
+  echo "tidy.sh: $database/compile_commands.json names no source of $source_dir/src" >&2
+  exit 1
+fi
+echo "tidy.sh: $sources sources of src/"
+exec "$run_clang_tidy" -clang-tidy-binary "$clang_tidy" -p "$database" -quiet -j 2 \
   -extra-arg=-w -extra-arg=-Wno-unknown-warning-option "$source_dir/src/.*\\.cpp\$"

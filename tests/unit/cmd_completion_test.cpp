@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+using kq::testing::file_contents;
 using kq::testing::run_kq;
 using kq::testing::source_path;
 
@@ -55,13 +56,6 @@ Answer complete(std::vector<std::string> words) {
 
 bool has(const std::vector<std::string>& values, const std::string& value) {
     return std::find(values.begin(), values.end(), value) != values.end();
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
@@ -116,7 +110,7 @@ std::string kubeconfig_text(int port) {
            "dev}\n";
 }
 
-const std::string k_project = source_path("tests/fixtures/completion/kq.yaml");
+const std::string k_completion_project = source_path("tests/fixtures/completion/kq.yaml");
 
 } // namespace
 
@@ -132,7 +126,7 @@ TEST_CASE("kq completion prints the scripts of completions/, byte for byte") {
         CHECK(result.status == 0);
         CHECK(result.err.empty());
         // When this fails, the script in src/cmd/completion.cpp and completions/ differ: change both.
-        CHECK(result.out == read_text(source_path(std::string("completions/") + file)));
+        CHECK(result.out == file_contents(source_path(std::string("completions/") + file)));
     }
 }
 
@@ -195,28 +189,30 @@ TEST_CASE("enumerated flag values come from the command's IsMember sets, in ever
 }
 
 TEST_CASE("job definitions come from the project file that -f names") {
-    const Answer answer = complete({"-f", k_project, "render", ""});
+    const Answer answer = complete({"-f", k_completion_project, "render", ""});
     CHECK(answer.status == 0);
     CHECK(answer.values == std::vector<std::string>{"export", "hello", "vacuum"});
     CHECK(answer.descriptions ==
           std::vector<std::string>{"Export one day of events", "Print a greeting", ""});
-    CHECK(complete({"--file=" + k_project, "render", "h"}).values == std::vector<std::string>{"hello"});
+    CHECK(complete({"--file=" + k_completion_project, "render", "h"}).values ==
+          std::vector<std::string>{"hello"});
     // Only the first argument is a definition; after "--" come the container's arguments.
-    CHECK(complete({"-f", k_project, "render", "hello", ""}).values.empty());
-    CHECK(complete({"-f", k_project, "render", "hello", "--", ""}).values.empty());
-    CHECK(complete({"-f", k_project, "run", "hello", "--", "--"}).values.empty());
-    CHECK(complete({"-f", k_project, "logs", "--job", "v"}).values == std::vector<std::string>{"vacuum"});
+    CHECK(complete({"-f", k_completion_project, "render", "hello", ""}).values.empty());
+    CHECK(complete({"-f", k_completion_project, "render", "hello", "--", ""}).values.empty());
+    CHECK(complete({"-f", k_completion_project, "run", "hello", "--", "--"}).values.empty());
+    CHECK(complete({"-f", k_completion_project, "logs", "--job", "v"}).values ==
+          std::vector<std::string>{"vacuum"});
 }
 
 TEST_CASE("-p completes the definition's params, then an enum param's values") {
-    const Answer names = complete({"-f", k_project, "render", "export", "-p", ""});
+    const Answer names = complete({"-f", k_completion_project, "render", "export", "-p", ""});
     CHECK(names.mode == ":nospace");
     CHECK(names.values == std::vector<std::string>{"date=", "format="});
     CHECK(names.descriptions == std::vector<std::string>{"the day to export (required)", "default \"csv\""});
-    const Answer values = complete({"-f", k_project, "render", "export", "--param", "format=p"});
+    const Answer values = complete({"-f", k_completion_project, "render", "export", "--param", "format=p"});
     CHECK(values.mode == ":words");
     CHECK(values.values == std::vector<std::string>{"format=parquet"});
-    CHECK(complete({"-f", k_project, "render", "hello", "-p", ""}).values.empty());
+    CHECK(complete({"-f", k_completion_project, "render", "hello", "-p", ""}).values.empty());
 }
 
 TEST_CASE("flags that take paths leave the completion to the shell") {
@@ -349,7 +345,7 @@ std::vector<std::string> shell_lines(const std::string& command, const std::file
 struct ShellFixture {
     ScratchDir dir;
     ShellFixture() {
-        std::filesystem::copy_file(k_project, dir.path / "kq.yaml");
+        std::filesystem::copy_file(k_completion_project, dir.path / "kq.yaml");
         write_text(dir.path / "kubeconfig", kubeconfig_text(1));
         write_text(dir.path / "other-project.yaml", "version: 1\njobs: {}\n");
         write_text(dir.path / "bash.sh", k_bash_harness);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+using kq::testing::file_contents;
 using kq::testing::run_kq;
 
 namespace {
@@ -26,13 +27,6 @@ struct InitDir {
     InitDir(const InitDir&) = delete;
     InitDir& operator=(const InitDir&) = delete;
 };
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 } // namespace
 
@@ -50,8 +44,8 @@ TEST_CASE("kq init writes the starter project, which validates and renders") {
         (std::filesystem::path(KQ_BINARY).parent_path().parent_path() / "share/kq/kq.schema.json")
             .lexically_normal();
     CHECK(kq::cmd::installed_schema_path() == schema.string());
-    CHECK(read_text(path) == kq::cmd::starter_project(schema.string()));
-    CHECK(read_text(path).rfind("# yaml-language-server: $schema=" + schema.string() + "\n", 0) == 0);
+    CHECK(file_contents(path) == kq::cmd::starter_project(schema.string()));
+    CHECK(file_contents(path).rfind("# yaml-language-server: $schema=" + schema.string() + "\n", 0) == 0);
 
     const kq::testing::RunResult validate = run_kq({"-f", path, "validate"});
     CHECK(validate.status == 0);
@@ -71,7 +65,7 @@ TEST_CASE("kq init refuses to overwrite a file, and leaves it as it was") {
     CHECK(init.err ==
           "kq: error: " + path.string() +
               ": already exists; kq init never overwrites a file (remove it or choose another path)\n");
-    CHECK(read_text(path) == "version: 1\njobs: {}\n");
+    CHECK(file_contents(path) == "version: 1\njobs: {}\n");
 }
 
 TEST_CASE("kq init names a folder that does not exist") {

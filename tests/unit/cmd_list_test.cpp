@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-const kq::TimePoint k_now = *kq::parse_rfc3339("2026-11-27T12:00:00Z");
+const kq::TimePoint k_list_now = *kq::parse_rfc3339("2026-11-27T12:00:00Z");
 
 // A kq-made Job of definition "backup", created at `created`, with the given status.
 json job(const std::string& name, const json& status, const std::string& created = "2026-11-27T11:00:00Z") {
@@ -54,7 +54,7 @@ json failed_status() {
 std::string table_text(const std::vector<json>& jobs, const JobTableColumns& columns, bool headers = true) {
     kq::Table table(kq::cmd::job_table_headers(columns));
     for (const json& item : jobs)
-        table.add_row(kq::cmd::job_table_row(item, k_now, columns));
+        table.add_row(kq::cmd::job_table_row(item, k_list_now, columns));
     std::ostringstream out;
     kq::cmd::print_job_table(table, columns, out, headers, 0, false);
     return out.str();
@@ -91,14 +91,14 @@ TEST_CASE("list rows: -A puts NAMESPACE first, -o wide adds REASON and IMAGES") 
 TEST_CASE("list rows: a Job without kq's definition label shows <none>") {
     json other = job("other", complete_status());
     other["metadata"]["labels"] = {{"app.kubernetes.io/name", "backup"}};
-    CHECK(kq::cmd::job_table_row(other, k_now, {})[1] == "<none>");
+    CHECK(kq::cmd::job_table_row(other, k_list_now, {})[1] == "<none>");
 }
 
 TEST_CASE("the STATUS column is coloured on a terminal, the rest is not") {
     kq::Table table(kq::cmd::job_table_headers({}));
-    table.add_row(kq::cmd::job_table_row(job("backup-a", complete_status()), k_now, {}));
-    table.add_row(kq::cmd::job_table_row(job("backup-b", failed_status()), k_now, {}));
-    table.add_row(kq::cmd::job_table_row(job("backup-c", {{"active", 1}}), k_now, {}));
+    table.add_row(kq::cmd::job_table_row(job("backup-a", complete_status()), k_list_now, {}));
+    table.add_row(kq::cmd::job_table_row(job("backup-b", failed_status()), k_list_now, {}));
+    table.add_row(kq::cmd::job_table_row(job("backup-c", {{"active", 1}}), k_list_now, {}));
     std::ostringstream out;
     kq::cmd::print_job_table(table, {}, out, true, 0, true);
     CHECK(out.str() == "NAME       DEFINITION   STATUS     COMPLETIONS   DURATION   AGE\n"
@@ -113,7 +113,7 @@ TEST_CASE("the STATUS column is coloured on a terminal, the rest is not") {
     // is still found.
     const JobTableColumns namespaces{.namespaces = true, .wide = false};
     kq::Table wide_table(kq::cmd::job_table_headers(namespaces));
-    wide_table.add_row(kq::cmd::job_table_row(job("backup-b", failed_status()), k_now, namespaces));
+    wide_table.add_row(kq::cmd::job_table_row(job("backup-b", failed_status()), k_list_now, namespaces));
     std::ostringstream narrow;
     kq::cmd::print_job_table(wide_table, namespaces, narrow, true, 50, true);
     CHECK(narrow.str() ==

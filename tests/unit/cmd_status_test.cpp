@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-const kq::TimePoint k_now = *kq::parse_rfc3339("2026-11-27T12:00:00Z");
+const kq::TimePoint k_status_now = *kq::parse_rfc3339("2026-11-27T12:00:00Z");
 
 json oom_pod() {
     return {
@@ -154,7 +154,7 @@ TEST_CASE("job_pod_selector uses the Job's matchLabels, else its job-name label"
 }
 
 TEST_CASE("status text: the Job, its conditions, pods with exit codes and reasons, and events") {
-    CHECK(kq::cmd::status_text(failed_report(), k_now) ==
+    CHECK(kq::cmd::status_text(failed_report(), k_status_now) ==
           "Name:          train-x\n"
           "Namespace:     ml\n"
           "Definition:    train\n"
@@ -187,7 +187,7 @@ TEST_CASE("status text: the Job, its conditions, pods with exit codes and reason
 TEST_CASE("status text: sections without entries say <none>") {
     kq::kube::JobReport report;
     report.summary = kq::kube::summarize_job({{"metadata", {{"name", "x"}, {"namespace", "d"}}}});
-    const std::string text = kq::cmd::status_text(report, k_now);
+    const std::string text = kq::cmd::status_text(report, k_status_now);
     CHECK(text == "Name:          x\n"
                   "Namespace:     d\n"
                   "Definition:    <none>\n"
@@ -203,7 +203,7 @@ TEST_CASE("status text: sections without entries say <none>") {
 }
 
 TEST_CASE("status -o json has every key, null where nothing applies") {
-    const json document = kq::cmd::status_json(failed_report(), k_now);
+    const json document = kq::cmd::status_json(failed_report(), k_status_now);
     CHECK(document["job"] == json{{"name", "train-x"},
                                   {"namespace", "ml"},
                                   {"definition", "train"},

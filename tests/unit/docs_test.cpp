@@ -16,17 +16,11 @@
 #include <set>
 #include <sstream>
 
+using kq::testing::file_contents;
 using kq::testing::run_kq;
 using kq::testing::source_path;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
@@ -73,7 +67,7 @@ std::set<std::string> help_flags(const std::vector<std::string>& args) {
 
 // A man page as plain text: font changes dropped, "\-" as "-".
 std::string man_text(const std::string& path) {
-    std::string text = std::regex_replace(read_text(path), std::regex(R"(\\f[BIRP])"), "");
+    std::string text = std::regex_replace(file_contents(path), std::regex(R"(\\f[BIRP])"), "");
     return std::regex_replace(text, std::regex(R"(\\-)"), "-");
 }
 

@@ -4,6 +4,7 @@
 // can't be made to take on demand: 429/503 with Retry-After, 5xx, a connection dropped in the middle
 // of a watch, an HTTP 410 to a watch. Everything else is tested against the real control plane.
 
+#include "kube/client.hpp"
 #include "kube/client_config.hpp"
 
 #include <nlohmann/json.hpp>
@@ -207,6 +208,22 @@ inline FakeResponse json_answer(int status, const nlohmann::json& body,
     response.headers = std::move(headers);
     response.headers.emplace_back("Content-Type", "application/json");
     return response;
+}
+
+// The body of an API error: a v1 Status with the HTTP code, its reason and the message.
+inline nlohmann::json status_body(int code, const std::string& reason, const std::string& message) {
+    return {{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
+            {"message", message}, {"reason", reason},   {"code", code}};
+}
+
+// Client options that retry quickly (three attempts), so that tests of retries take milliseconds.
+inline kube::ClientOptions fast_retries(std::chrono::milliseconds base_delay = std::chrono::milliseconds(10),
+                                        std::chrono::milliseconds max_delay = std::chrono::milliseconds(50)) {
+    kube::ClientOptions options;
+    options.retry.base_delay = base_delay;
+    options.retry.max_delay = max_delay;
+    options.retry.max_attempts = 3;
+    return options;
 }
 
 // A client configuration that reaches the fake server, with no credentials.

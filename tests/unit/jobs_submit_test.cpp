@@ -18,7 +18,9 @@ using kq::testing::fake_config;
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using kq::testing::fast_retries;
 using kq::testing::json_answer;
+using kq::testing::status_body;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -48,11 +50,6 @@ std::string hash_of(const json& manifest) {
     return manifest["metadata"]["labels"]["kq.dev/spec-hash"].get<std::string>();
 }
 
-json status(int code, const std::string& reason, const std::string& message) {
-    return {{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
-            {"message", message}, {"reason", reason},   {"code", code}};
-}
-
 // The server's Job as a create makes it: the manifest with a name (generated when it has none).
 json created_from(const json& manifest, int number) {
     json object = manifest;
@@ -62,14 +59,6 @@ json created_from(const json& manifest, int number) {
     object["metadata"]["namespace"] = "batch";
     object["metadata"]["managedFields"] = json::array({{{"manager", "kq"}}});
     return object;
-}
-
-kq::kube::ClientOptions fast_retries() {
-    kq::kube::ClientOptions options;
-    options.retry.base_delay = 5ms;
-    options.retry.max_delay = 10ms;
-    options.retry.max_attempts = 3;
-    return options;
 }
 
 kq::jobs::PlanOptions lines(const std::string& text) {
@@ -183,9 +172,9 @@ TEST_CASE("plan: a bad params line fails naming the file and line, before any cr
     int requests = 0;
     FakeApiServer server([&](const FakeRequest&, int) {
         ++requests;
-        return json_answer(500, status(500, "InternalError", "not to be reached"));
+        return json_answer(500, status_body(500, "InternalError", "not to be reached"));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     auto submit = [&] {
         kq::jobs::Submission submission =
             kq::jobs::plan(resize_job(), "batch", lines("{\"size\": \"20\"}\n{\"size\": \"25\"}\n"));
@@ -213,11 +202,11 @@ TEST_CASE("adoption: a 409 on an idempotent name with the same spec is this subm
     const json existing = created_from(submission.manifest(submission.entries[0]), 0);
     FakeApiServer server([&](const FakeRequest& request, int) {
         if (request.method == "POST")
-            return json_answer(409,
-                               status(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
+            return json_answer(
+                409, status_body(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
         return json_answer(200, existing);
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
     CHECK(report.created == 1);
     CHECK(submission.entries[0].unchanged);
@@ -236,11 +225,11 @@ TEST_CASE("adoption: a 409 on an idempotent name with another spec is a usage er
     existing["metadata"]["labels"]["kq.dev/spec-hash"] = "0123456789abcdef";
     FakeApiServer server([&](const FakeRequest& request, int) {
         if (request.method == "POST")
-            return json_answer(409,
-                               status(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
+            return json_answer(
+                409, status_body(409, "AlreadyExists", "jobs.batch \"" + name + "\" already exists"));
         return json_answer(200, existing);
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     CHECK(
         error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
                  kq::ErrorKind::usage) ==
@@ -257,10 +246,11 @@ TEST_CASE("adoption: without an idempotency key a taken --name is the server's 4
     const json existing = created_from(submission.manifest(submission.entries[0]), 0);
     FakeApiServer server([&](const FakeRequest& request, int) {
         if (request.method == "POST")
-            return json_answer(409, status(409, "AlreadyExists", "jobs.batch \"resize-now\" already exists"));
+            return json_answer(409,
+                               status_body(409, "AlreadyExists", "jobs.batch \"resize-now\" already exists"));
         return json_answer(200, existing);
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     CHECK(error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
                    kq::ErrorKind::cluster) == "jobs.batch \"resize-now\" already exists");
 }
@@ -272,7 +262,7 @@ TEST_CASE("one Job whose create answer was lost is not sent again, and the error
         response.drop = true;
         return response;
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     const std::string message = error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
                                          kq::ErrorKind::cluster);
     CHECK(message == "the connection to " + server.url() +
@@ -292,15 +282,15 @@ TEST_CASE("fan-out: failed creates are listed by their place in the submission, 
         const std::lock_guard<std::mutex> lock(mutex);
         const int number = ++posts;
         if (args_of(manifest) == "--size=20")
-            return json_answer(500, status(500, "InternalError", "etcdserver: request timed out"));
+            return json_answer(500, status_body(500, "InternalError", "etcdserver: request timed out"));
         if (args_of(manifest) == "--size=30") {
             return json_answer(
-                422, status(422, "Invalid",
-                            "Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"));
+                422, status_body(422, "Invalid",
+                                 "Job.batch \"resize-x\" is invalid: spec.template: Forbidden: by policy"));
         }
         return json_answer(201, created_from(manifest, number));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     Told told;
     const kq::jobs::CreateReport report =
         kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
@@ -329,8 +319,8 @@ TEST_CASE("fan-out: the error quotes the first ten failures and counts the rest"
     options.count = 12;
     kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", options);
     FakeApiServer server(
-        [&](const FakeRequest&, int) { return json_answer(403, status(403, "Forbidden", "no")); });
-    kq::kube::Client client(fake_config(server), fast_retries());
+        [&](const FakeRequest&, int) { return json_answer(403, status_body(403, "Forbidden", "no")); });
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
     CHECK(report.created == 0);
     CHECK(error_of([&] { kq::jobs::throw_if_not_created(report); }, kq::ErrorKind::cluster) ==
@@ -354,7 +344,7 @@ TEST_CASE("fan-out: a lost answer without a fixed name is not retried and may ha
         }
         return json_answer(201, created_from(manifest, index));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
     CHECK(report.created == 1);
     REQUIRE(report.failures.size() == 1);
@@ -385,11 +375,11 @@ TEST_CASE("fan-out: with fixed names a lost answer is sent again, and its 409 is
             return response;
         }
         if (manifest["metadata"]["name"] == dropped)
-            return json_answer(409,
-                               status(409, "AlreadyExists", "jobs.batch \"" + dropped + "\" already exists"));
+            return json_answer(
+                409, status_body(409, "AlreadyExists", "jobs.batch \"" + dropped + "\" already exists"));
         return json_answer(201, created_from(manifest, 0));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     Told told;
     const kq::jobs::CreateReport report =
         kq::jobs::create_all(client, "batch", submission, {}, told.handlers());
@@ -412,11 +402,11 @@ TEST_CASE("fan-out: 429s with Retry-After are waited out, retried and counted") 
         const std::lock_guard<std::mutex> lock(mutex);
         if (args_of(manifest) != "--size=10" && throttled < 3) {
             ++throttled;
-            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
+            return json_answer(429, status_body(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
         }
         return json_answer(201, created_from(manifest, index));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     kq::jobs::CreateOptions create;
     create.keep_objects = true;
     const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, create);
@@ -438,7 +428,7 @@ TEST_CASE("a server-side dry run sends dryRun=All with each create") {
     FakeApiServer server([&](const FakeRequest& request, int index) {
         return json_answer(201, created_from(json::parse(request.body), index));
     });
-    kq::kube::Client client(fake_config(server), fast_retries());
+    kq::kube::Client client(fake_config(server), fast_retries(5ms, 10ms));
     kq::jobs::CreateOptions create;
     create.dry_run_query = "All";
     (void)kq::jobs::create_all(client, "batch", submission, create);

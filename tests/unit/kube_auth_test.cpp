@@ -381,11 +381,11 @@ std::string jwt(const nlohmann::json& claims) {
     return "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2lnbmF0dXJl";
 }
 
-const auto k_now = std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
+const auto k_auth_now = std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
 
 kube::AuthOptions at_now() {
     kube::AuthOptions options;
-    options.now = [] { return k_now; };
+    options.now = [] { return k_auth_now; };
     return options;
 }
 

@@ -12,7 +12,9 @@
 using kq::testing::FakeApiServer;
 using kq::testing::FakeRequest;
 using kq::testing::FakeResponse;
+using kq::testing::fast_retries;
 using kq::testing::json_answer;
+using kq::testing::status_body;
 namespace kube = kq::kube;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -23,19 +25,6 @@ kube::ClientConfig config_for(const FakeApiServer& server) {
     kube::ClientConfig config = kq::testing::fake_config(server);
     config.token = "secret-token";
     return config;
-}
-
-kube::ClientOptions fast_retries() {
-    kube::ClientOptions options;
-    options.retry.base_delay = 10ms;
-    options.retry.max_delay = 50ms;
-    options.retry.max_attempts = 3;
-    return options;
-}
-
-nlohmann::json status(int code, const std::string& reason, const std::string& message) {
-    return {{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
-            {"message", message}, {"reason", reason},   {"code", code}};
 }
 
 std::string event_line(const std::string& type, const std::string& name, const std::string& version) {
@@ -60,9 +49,9 @@ std::string query_value(const std::string& target, const std::string& name) {
 TEST_CASE("429 and 503 are retried, honouring Retry-After, even for creates") {
     FakeApiServer server([](const FakeRequest&, int index) {
         if (index == 0)
-            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "1"}});
+            return json_answer(429, status_body(429, "TooManyRequests", "slow down"), {{"Retry-After", "1"}});
         if (index == 1)
-            return json_answer(503, status(503, "ServiceUnavailable", "busy"), {{"Retry-After", "0"}});
+            return json_answer(503, status_body(503, "ServiceUnavailable", "busy"), {{"Retry-After", "0"}});
         return json_answer(201, {{"kind", "ConfigMap"}, {"metadata", {{"name", "x"}}}});
     });
     kube::Client client(config_for(server), fast_retries());
@@ -77,7 +66,7 @@ TEST_CASE("429 is retried past the policy's attempts while the throttle patience
     int throttled = 5;
     FakeApiServer server([&](const FakeRequest&, int) {
         if (throttled-- > 0)
-            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
+            return json_answer(429, status_body(429, "TooManyRequests", "slow down"), {{"Retry-After", "0"}});
         return json_answer(201, {{"kind", "Job"}, {"metadata", {{"name", "x"}}}});
     });
     kube::Client client(config_for(server), fast_retries());
@@ -96,7 +85,7 @@ TEST_CASE("429 is retried past the policy's attempts while the throttle patience
 
 TEST_CASE("a server that throttles for longer than the patience ends the call with its 429") {
     FakeApiServer server([](const FakeRequest&, int) {
-        return json_answer(429, status(429, "TooManyRequests", "slow down"));
+        return json_answer(429, status_body(429, "TooManyRequests", "slow down"));
     });
     kube::ClientOptions options = fast_retries();
     options.retry.throttle_patience = 300ms;
@@ -116,7 +105,8 @@ TEST_CASE("a server that throttles for longer than the patience ends the call wi
 TEST_CASE("Retry-After is capped") {
     FakeApiServer server([](const FakeRequest&, int index) {
         if (index == 0)
-            return json_answer(429, status(429, "TooManyRequests", "slow down"), {{"Retry-After", "3600"}});
+            return json_answer(429, status_body(429, "TooManyRequests", "slow down"),
+                               {{"Retry-After", "3600"}});
         return json_answer(200, {{"kind", "Pod"}});
     });
     kube::ClientOptions options = fast_retries();
@@ -130,7 +120,7 @@ TEST_CASE("Retry-After is capped") {
 TEST_CASE("5xx is retried for reads and deletes, not for creates unless the caller allows it") {
     int failures = 2;
     FakeApiServer server([&](const FakeRequest&, int) {
-        if (failures-- > 0) return json_answer(500, status(500, "InternalError", "etcd is sad"));
+        if (failures-- > 0) return json_answer(500, status_body(500, "InternalError", "etcd is sad"));
         return json_answer(200, {{"kind", "Thing"}});
     });
     kube::Client client(config_for(server), fast_retries());
@@ -232,7 +222,7 @@ TEST_CASE("an HTTP 410 to a watch lists afresh and watches from the list's resou
     FakeApiServer server([](const FakeRequest& request, int) {
         const bool watch = request.target.find("watch=true") != std::string::npos;
         if (watch && query_value(request.target, "resourceVersion") == "5") {
-            return json_answer(410, status(410, "Expired", "too old resource version: 5 (40)"));
+            return json_answer(410, status_body(410, "Expired", "too old resource version: 5 (40)"));
         }
         if (!watch) {
             return json_answer(200,
@@ -306,11 +296,11 @@ TEST_CASE("a watch stream that breaks resumes from the last resourceVersion, boo
 TEST_CASE("a watch ERROR other than 410 ends the watch with its Status") {
     FakeApiServer server([](const FakeRequest&, int) {
         FakeResponse response;
-        response.chunks = {
-            {0ms, nlohmann::json{{"type", "ERROR"},
-                                 {"object", status(500, "InternalError", "watch chan error: etcd is gone")}}
-                          .dump() +
-                      "\n"}};
+        response.chunks = {{0ms, nlohmann::json{{"type", "ERROR"},
+                                                {"object", status_body(500, "InternalError",
+                                                                       "watch chan error: etcd is gone")}}
+                                         .dump() +
+                                     "\n"}};
         return response;
     });
     kube::Client client(config_for(server), fast_retries());
@@ -423,7 +413,7 @@ TEST_CASE("-v logs a stream when it starts and when it ends") {
 
 TEST_CASE("a 401 with credentials that can't be refreshed is not retried") {
     FakeApiServer server([](const FakeRequest&, int) {
-        return json_answer(401, status(401, "Unauthorized", "Unauthorized"));
+        return json_answer(401, status_body(401, "Unauthorized", "Unauthorized"));
     });
     kube::Client client(config_for(server), fast_retries());
     try {

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+using kq::testing::file_contents;
 using kq::testing::source_path;
 namespace fs = std::filesystem;
 
@@ -41,13 +42,6 @@ struct ChildResult {
     std::string err;
     long max_rss_kib = 0;
 };
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void write_text(const fs::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
@@ -103,10 +97,10 @@ ChildResult run_kq_child(const fs::path& folder, const std::vector<std::string>&
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     ChildResult result;
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = read_text(out_file);
-    result.err = read_text(err_file);
+    result.out = file_contents(out_file);
+    result.err = file_contents(err_file);
     // GNU time writes "Command exited with non-zero status N" first when kq failed; the figure is last.
-    std::string rss = read_text(rss_file);
+    std::string rss = file_contents(rss_file);
     while (!rss.empty() && rss.back() == '\n')
         rss.pop_back();
     const std::size_t last_line = rss.rfind('\n');
@@ -295,7 +289,7 @@ TEST_CASE("malformed project: binary data is refused at its first invalid byte")
 
 TEST_CASE("malformed project: every truncation of a valid file loads or is refused naming the file") {
     // The cut may fall anywhere: in a key, a quoted string, a flow map, a block scalar, a UTF-8 sequence.
-    const std::string text = read_text(source_path("tests/fixtures/valid/features.yaml"));
+    const std::string text = file_contents(source_path("tests/fixtures/valid/features.yaml"));
     REQUIRE(text.size() > 500);
     int refused = 0;
     for (std::size_t length = 0; length < text.size(); ++length) {
@@ -400,7 +394,7 @@ TEST_CASE("malformed kubeconfig: binary data, invalid UTF-8 and control characte
 }
 
 TEST_CASE("malformed kubeconfig: every truncation of a valid file parses or is refused naming the file") {
-    const std::string text = read_text(source_path("tests/fixtures/kubeconfig/config"));
+    const std::string text = file_contents(source_path("tests/fixtures/kubeconfig/config"));
     REQUIRE(text.size() > 500);
     for (std::size_t length = 0; length < text.size(); ++length) {
         try {

@@ -8,22 +8,16 @@
 #include <fstream>
 #include <sstream>
 
+using kq::testing::file_contents;
 using kq::testing::run_kq;
 using kq::testing::source_path;
 
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // The lines validate prints for a project file, named by its file name alone.
 std::string validate_lines(const std::filesystem::path& path) {
     kq::project::Diagnostics diagnostics;
-    kq::project::parse_project(read_text(path), path.filename().string(), diagnostics);
+    kq::project::parse_project(file_contents(path), path.filename().string(), diagnostics);
     std::string lines;
     for (const auto& diagnostic : diagnostics.sorted())
         lines += kq::project::to_string(diagnostic) + "\n";
@@ -46,7 +40,7 @@ TEST_CASE("fixtures: each invalid fixture reports exactly its .err file") {
             std::ofstream(expected, std::ios::binary) << actual;
         }
         REQUIRE(std::filesystem::exists(expected));
-        CHECK(actual == read_text(expected));
+        CHECK(actual == file_contents(expected));
         CHECK(!actual.empty());
         ++count;
     }
@@ -66,22 +60,22 @@ TEST_CASE("fixtures: kq validate prints the fixture's lines on stderr and exits 
     const std::filesystem::path previous = std::filesystem::current_path();
     std::filesystem::current_path(fixture.parent_path());
     const auto result = run_kq({"-f", "unknown_key.yaml", "validate"});
-    const auto json = run_kq({"-f", "unknown_key.yaml", "validate", "-o", "json"});
+    const auto as_json = run_kq({"-f", "unknown_key.yaml", "validate", "-o", "json"});
     std::filesystem::current_path(previous);
     CHECK(result.status == 125);
     CHECK(result.out == "");
     CHECK(result.err ==
           "unknown_key.yaml:4:5: unknown key \"imag\" in job \"hello\"; did you mean \"image\"?\n"
           "kq: error: unknown_key.yaml: 1 error\n");
-    CHECK(json.status == 125);
-    CHECK(json.out == "[\n"
-                      "    {\n"
-                      "        \"column\": 5,\n"
-                      "        \"file\": \"unknown_key.yaml\",\n"
-                      "        \"line\": 4,\n"
-                      "        \"message\": \"unknown key \\\"imag\\\" in job \\\"hello\\\"; did you mean "
-                      "\\\"image\\\"?\"\n"
-                      "    }\n"
-                      "]\n");
-    CHECK(json.err == "kq: error: unknown_key.yaml: 1 error\n");
+    CHECK(as_json.status == 125);
+    CHECK(as_json.out == "[\n"
+                         "    {\n"
+                         "        \"column\": 5,\n"
+                         "        \"file\": \"unknown_key.yaml\",\n"
+                         "        \"line\": 4,\n"
+                         "        \"message\": \"unknown key \\\"imag\\\" in job \\\"hello\\\"; did you mean "
+                         "\\\"image\\\"?\"\n"
+                         "    }\n"
+                         "]\n");
+    CHECK(as_json.err == "kq: error: unknown_key.yaml: 1 error\n");
 }

@@ -13,7 +13,7 @@ using namespace kq::project;
 
 namespace {
 
-constexpr const char* k_project = R"(version: 1
+constexpr const char* k_loader_project = R"(version: 1
 namespace: batch
 defaults:
   image: registry.example.com/app:1.4
@@ -36,7 +36,7 @@ jobs:
 } // namespace
 
 TEST_CASE("load_project reads jobs, params and namespaces") {
-    const Project project = load_project(k_project, "kq.yaml");
+    const Project project = load_project(k_loader_project, "kq.yaml");
     CHECK(project.file == "kq.yaml");
     CHECK(project.namespace_name == "batch");
     REQUIRE(project.jobs.size() == 2);
@@ -109,7 +109,7 @@ TEST_CASE("-p flags parse into values") {
 }
 
 TEST_CASE("resolve_params checks names, required params, patterns and enums") {
-    const Project project = load_project(k_project, "kq.yaml");
+    const Project project = load_project(k_loader_project, "kq.yaml");
     const JobDef& hello = project.jobs[0];
     const JobDef& pi = project.jobs[1];
     CHECK(resolve_params(hello, {}) == ParamValues{{"who", "world"}});
@@ -142,7 +142,7 @@ TEST_CASE("resolve_params checks names, required params, patterns and enums") {
 }
 
 TEST_CASE("require_job names the known jobs") {
-    const Project project = load_project(k_project, "kq.yaml");
+    const Project project = load_project(k_loader_project, "kq.yaml");
     CHECK(require_job(project, "pi").name == "pi");
     CHECK_THROWS_WITH_AS(require_job(project, "hallo"),
                          "unknown job \"hallo\" in kq.yaml; did you mean \"hello\"? known jobs: hello, pi",
@@ -150,7 +150,7 @@ TEST_CASE("require_job names the known jobs") {
 }
 
 TEST_CASE("jobs_table and jobs_json list the definitions") {
-    const Project project = load_project(k_project, "kq.yaml");
+    const Project project = load_project(k_loader_project, "kq.yaml");
     CHECK(jobs_table(project) == "NAME    DESCRIPTION        PARAMS\n"
                                  "hello   Print a greeting   who=world\n"
                                  "pi      <none>             digits (required), mode=fast\n");

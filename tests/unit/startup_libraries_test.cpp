@@ -89,7 +89,7 @@ bool opened(const LoadedLibraries& run, const std::string& prefix) {
     return false;
 }
 
-constexpr const char* k_project = R"(version: 1
+constexpr const char* k_startup_project = R"(version: 1
 jobs:
   hello:
     image: busybox:1.36
@@ -133,7 +133,7 @@ contexts:
 
 TEST_CASE("the offline commands open neither libcurl nor OpenSSL") {
     ScratchFolder folder;
-    write_text(folder.path / "kq.yaml", k_project);
+    write_text(folder.path / "kq.yaml", k_startup_project);
     write_text(folder.path / "kubeconfig", k_tls_kubeconfig);
     const std::vector<std::vector<std::string>> commands = {
         {"--version"}, {"--help"}, {"render", "hello"}, {"render", "hello", "-o", "json"},
@@ -162,7 +162,7 @@ TEST_CASE("the offline commands open neither libcurl nor OpenSSL") {
 
 TEST_CASE("a command that reaches the cluster loads libcurl when it needs it") {
     ScratchFolder folder;
-    write_text(folder.path / "kq.yaml", k_project);
+    write_text(folder.path / "kq.yaml", k_startup_project);
     write_text(folder.path / "kubeconfig", k_kubeconfig);
     const LoadedLibraries run = run_logged({"list", "--request-timeout", "5s"}, folder.path);
     CAPTURE(run.stderr_text);
@@ -183,7 +183,7 @@ std::string error_line(const LoadedLibraries& run) {
 TEST_CASE("kq names a libcurl or libcrypto it can't load, and the package to install") {
     // An empty file where the loader looks first stands for a missing or broken library.
     ScratchFolder folder;
-    write_text(folder.path / "kq.yaml", k_project);
+    write_text(folder.path / "kq.yaml", k_startup_project);
     std::filesystem::create_directory(folder.path / "lib");
     write_text(folder.path / "lib" / "libcurl.so.4", "");
     write_text(folder.path / "lib" / "libcrypto.so.3", "");

@@ -2,6 +2,8 @@
 
 #include "cmd/app.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +28,14 @@ inline RunResult run_kq(const std::vector<std::string>& args) {
 // The absolute path of a file in the source tree.
 inline std::string source_path(const std::string& relative) {
     return std::string(KQ_SOURCE_DIR) + "/" + relative;
+}
+
+// The whole content of a file, as bytes; empty when it can't be read (the test's checks then fail).
+inline std::string file_contents(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 } // namespace kq::testing

@@ -27,7 +27,7 @@
 
 using namespace kq::e2e;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -152,7 +152,7 @@ public:
 
     // Its exit status once it ends; fails the test if it runs longer than `bound`.
     int wait(std::chrono::seconds bound) {
-        const auto give_up = Clock::now() + bound;
+        const auto give_up = SteadyClock::now() + bound;
         while (!m_status) {
             int status = 0;
             const pid_t done = waitpid(m_pid, &status, WNOHANG);
@@ -160,7 +160,8 @@ public:
                 m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
                 break;
             }
-            if (Clock::now() > give_up) FAIL("kq ran longer than ", bound.count(), "s; stderr:\n", err());
+            if (SteadyClock::now() > give_up)
+                FAIL("kq ran longer than ", bound.count(), "s; stderr:\n", err());
             std::this_thread::sleep_for(50ms);
         }
         return *m_status;
@@ -359,10 +360,11 @@ TEST_SUITE("faults") {
         wait_for_text([&] { return logs_good.out(); }, chatty_lines()[1]);
         wait_for_text([&] { return logs_bad.out(); }, chatty_lines()[1]);
         apiserver.kill();
-        const auto down = Clock::now();
+        const auto down = SteadyClock::now();
         std::this_thread::sleep_for(2s); // the outage itself: lines fall due while the server is away
         apiserver.start();
-        MESSAGE("API server away for ", std::chrono::duration<double>(Clock::now() - down).count(), "s");
+        MESSAGE("API server away for ", std::chrono::duration<double>(SteadyClock::now() - down).count(),
+                "s");
 
         CHECK(wait_good.wait(120s) == 0);
         CHECK(wait_good.out() == "job.batch/" + good + " complete\n");

@@ -32,7 +32,7 @@
 #include <thread>
 
 using namespace kq::e2e;
-using Clock = std::chrono::steady_clock;
+using GuardClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -201,21 +201,21 @@ public:
 
     // Sends a signal and notes when.
     void signal(int number) {
-        m_signalled = Clock::now();
+        m_signalled = GuardClock::now();
         kill(m_pid, number);
     }
 
     // Waits up to `limit` for the process to end: its exit code, or 128 + the signal that ended it;
     // -1 (after killing it) when it did not end in time.
     int wait(std::chrono::seconds limit) {
-        const auto deadline = Clock::now() + limit;
+        const auto deadline = GuardClock::now() + limit;
         int status = 0;
-        while (Clock::now() < deadline) {
+        while (GuardClock::now() < deadline) {
             if (m_pipe >= 0) drain(false);
             const pid_t done = waitpid(m_pid, &status, WNOHANG);
             if (done == m_pid) {
                 m_pid = -1;
-                m_ended = Clock::now();
+                m_ended = GuardClock::now();
                 if (m_pipe >= 0) drain(true);
                 return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             }
@@ -265,14 +265,14 @@ private:
     std::string m_piped;
     int m_pipe = -1;
     pid_t m_pid = -1;
-    Clock::time_point m_signalled{};
-    Clock::time_point m_ended{};
+    GuardClock::time_point m_signalled{};
+    GuardClock::time_point m_ended{};
 };
 
 // Polls until `done` or `limit` passes.
 bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
+    const auto deadline = GuardClock::now() + limit;
+    while (GuardClock::now() < deadline) {
         if (done()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -11,7 +11,7 @@
 #include <thread>
 
 using namespace kq::e2e;
-using Names = std::vector<std::string>;
+using JobNames = std::vector<std::string>;
 
 TEST_SUITE_BEGIN("delete");
 
@@ -43,7 +43,7 @@ TEST_CASE("--cascade=orphan leaves the pods; --dry-run deletes nothing") {
     auto admin = cluster_client("admin");
     create_jobs(*admin, ns.name(), {running("orphaned", "worker"), running("kept", "worker")});
     wait_running(*admin, ns.name(), "orphaned");
-    const Names pods = job_pods(*admin, ns.name(), "orphaned");
+    const JobNames pods = job_pods(*admin, ns.name(), "orphaned");
     REQUIRE(pods.size() == 1);
 
     const Run dry = run_kq({"delete", "orphaned", "kept", "-n", ns.name(), "--dry-run"});
@@ -54,7 +54,7 @@ TEST_CASE("--cascade=orphan leaves the pods; --dry-run deletes nothing") {
     CHECK(server.out == "job.batch/orphaned deleted (server dry run)\n");
     const Run bulk_dry = run_kq({"delete", "--all", "-n", ns.name(), "--dry-run"});
     CHECK(bulk_dry.out == "job.batch/kept deleted (dry run)\njob.batch/orphaned deleted (dry run)\n");
-    CHECK(job_names(*admin, ns.name()) == Names{"kept", "orphaned"});
+    CHECK(job_names(*admin, ns.name()) == JobNames{"kept", "orphaned"});
     const Run dry_missing = run_kq({"delete", "nope", "-n", ns.name(), "--dry-run"});
     CHECK(dry_missing.status == kq::k_exit_cluster);
     CHECK(dry_missing.err == "kq: error: jobs.batch \"nope\" not found\n");
@@ -123,7 +123,7 @@ TEST_CASE("the bulk forms delete only kq's Jobs: --status, --older-than, -l, --j
     const Run failed = run_kq({"delete", "--status", "failed", "-n", ns.name()});
     REQUIRE_MESSAGE(failed.status == 0, failed.err);
     CHECK(failed.out == "job.batch/alpha-bad deleted\njob.batch/beta-bad deleted\n");
-    CHECK(remaining() == Names{"alpha-gold", "alpha-ok", "beta-long", "foreign-bad", "foreign-ok"});
+    CHECK(remaining() == JobNames{"alpha-gold", "alpha-ok", "beta-long", "foreign-bad", "foreign-ok"});
 
     const Run selected = run_kq({"delete", "-l", "tier=gold", "--status", "succeeded", "-n", ns.name()});
     CHECK(selected.out == "job.batch/alpha-gold deleted\n");
@@ -137,12 +137,12 @@ TEST_CASE("the bulk forms delete only kq's Jobs: --status, --older-than, -l, --j
     std::this_thread::sleep_for(std::chrono::milliseconds(2100));
     const Run old = run_kq({"delete", "--older-than", "1s", "--status", "finished", "-n", ns.name()});
     CHECK(old.out == "job.batch/alpha-ok deleted\n");
-    CHECK(remaining() == Names{"foreign-bad", "foreign-ok"});
+    CHECK(remaining() == JobNames{"foreign-bad", "foreign-ok"});
 
     const Run all = run_kq({"delete", "--all", "-n", ns.name()});
     CHECK(all.status == 0);
     CHECK(all.err == "No resources found\n");
-    CHECK(remaining() == Names{"foreign-bad", "foreign-ok"});
+    CHECK(remaining() == JobNames{"foreign-bad", "foreign-ok"});
 }
 
 TEST_CASE("--all deletes many Jobs concurrently and prints them in order") {

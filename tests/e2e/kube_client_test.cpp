@@ -15,7 +15,7 @@
 
 using namespace kq::e2e;
 namespace kube = kq::kube;
-using Clock = std::chrono::steady_clock;
+using ClientClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
@@ -72,7 +72,7 @@ std::vector<std::string> running_pods(kube::Client& client, const std::string& n
                 running += phase == "Running";
             return running < count;
         },
-        Clock::now() + 60s);
+        ClientClock::now() + 60s);
     REQUIRE_MESSAGE(stopped, "the pods of ", job, " did not run within 60s");
     std::vector<std::string> names;
     for (const auto& [pod, phase] : phases) {
@@ -231,7 +231,7 @@ TEST_SUITE("kube") {
                                            event.object["metadata"]["name"].get<std::string>()));
                 return seen.size() < 5;
             },
-            Clock::now() + 30s);
+            ClientClock::now() + 30s);
         CHECK(stopped);
         CHECK(seen == std::vector<std::string>{"ADDED a", "ADDED b", "MODIFIED a", "DELETED b", "ADDED c"});
         // Every change after the first came in another watch request, resumed from the last resourceVersion.
@@ -270,7 +270,7 @@ TEST_SUITE("kube") {
                                            watched.object["metadata"]["name"].get<std::string>()));
                 return seen.size() < 3;
             },
-            Clock::now() + 30s, [&] { ++relists; });
+            ClientClock::now() + 30s, [&] { ++relists; });
         CHECK(stopped);
         CHECK(relists == 1);
         CHECK(seen == std::vector<std::string>{"ADDED before-1", "ADDED before-2", "ADDED after"});
@@ -300,7 +300,7 @@ TEST_SUITE("kube") {
                 }
                 return seen.size() < 3;
             },
-            Clock::now() + 30s);
+            ClientClock::now() + 30s);
         CHECK(stopped);
         CHECK(seen == std::vector<std::string>{"one", "two", "three"});
         CHECK(watcher.stats().connections >= 2);
@@ -313,11 +313,11 @@ TEST_SUITE("kube") {
         const std::vector<std::string> pods = running_pods(*client, ns.name(), "talk", 1);
         REQUIRE(pods.size() == 1);
         std::string text;
-        std::vector<Clock::time_point> arrivals;
+        std::vector<ClientClock::time_point> arrivals;
         client->stream("/api/v1/namespaces/" + ns.name() + "/pods/" + pods[0] + "/log", {{"follow", "true"}},
                        [&](std::string_view bytes) {
                            text += bytes;
-                           arrivals.push_back(Clock::now());
+                           arrivals.push_back(ClientClock::now());
                            return true;
                        });
         CHECK(text == "line 1\nline 2\nline 3\nline 4\nline 5\n");
@@ -333,7 +333,7 @@ TEST_SUITE("kube") {
         kube::ClientOptions options;
         options.request_timeout = 1s;
         auto impatient = cluster_client("admin", options);
-        const auto started = Clock::now();
+        const auto started = ClientClock::now();
         try {
             impatient->get("/api/v1/namespaces/" + ns.name() + "/pods/" + pods.at(0) + "/log",
                            {{"follow", "true"}});
@@ -345,7 +345,7 @@ TEST_SUITE("kube") {
                               cluster_server(), cluster_kubeconfig()));
             CHECK(error.unreachable());
         }
-        const auto elapsed = Clock::now() - started;
+        const auto elapsed = ClientClock::now() - started;
         CHECK(elapsed >= 900ms);
         CHECK(elapsed < 5s);
     }
@@ -409,7 +409,7 @@ TEST_SUITE("kube") {
         const int count = 500;
         int done = 0;
         int failed = 0;
-        const auto started = Clock::now();
+        const auto started = ClientClock::now();
         for (int i = 0; i < count; ++i) {
             kube::ApiRequest request;
             request.method = "POST";
@@ -423,8 +423,8 @@ TEST_SUITE("kube") {
                 }
             });
         }
-        client->run([&] { return done == count; }, Clock::now() + 120s);
-        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        client->run([&] { return done == count; }, ClientClock::now() + 120s);
+        const double seconds = std::chrono::duration<double>(ClientClock::now() - started).count();
         CHECK(done == count);
         CHECK(failed == 0);
         CHECK(client->stats().connections == 1);
@@ -434,10 +434,11 @@ TEST_SUITE("kube") {
             count, seconds, count / seconds, client->stats().connections, client->stats().peak_in_flight));
 
         // For comparison: the same number of reads one after the other on that connection.
-        const auto sequential_start = Clock::now();
+        const auto sequential_start = ClientClock::now();
         for (int i = 0; i < count; ++i)
             client->get(path + fmt::format("/fan-{:03}", i));
-        const double sequential = std::chrono::duration<double>(Clock::now() - sequential_start).count();
+        const double sequential =
+            std::chrono::duration<double>(ClientClock::now() - sequential_start).count();
         MESSAGE(fmt::format("{} sequential GETs in {:.2f}s: {:.0f} requests/s", count, sequential,
                             count / sequential));
 
@@ -500,7 +501,7 @@ TEST_SUITE("kube") {
                 }
             });
         }
-        client.run([&] { return done == count && events == count; }, Clock::now() + 60s);
+        client.run([&] { return done == count && events == count; }, ClientClock::now() + 60s);
         client.cancel(watch);
         CHECK(done == count);
         CHECK(failed == 0);
@@ -533,7 +534,7 @@ TEST_SUITE("kube") {
             client->start_stream("/api/v1/namespaces/" + ns.name() + "/pods/" + pod + "/log",
                                  {{"follow", "true"}}, std::move(handlers));
         }
-        client->run([&] { return ended == pods_count; }, Clock::now() + 60s);
+        client->run([&] { return ended == pods_count; }, ClientClock::now() + 60s);
         CHECK(ended == pods_count);
         for (const std::string& pod : pods) {
             CAPTURE(pod);

@@ -825,9 +825,10 @@ while True:
             INFO("kq ", fmt::format("{}", fmt::join(test.args, " ")), ", stderr: ", kq.err());
             CHECK(status == test.code);
             MESSAGE("kq ", test.args.back(), " ended ", kq.seconds_to_end(), " s after signal ", test.signal);
-            // No plugin and no child of the plugin outlives kq.
+            // No plugin and no child of the plugin outlives kq: the plugin's group was signalled, and
+            // a loaded machine may take a moment to deliver that to the plugin's own child.
             CHECK_FALSE(process_alive(plugin[0]));
-            CHECK_FALSE(process_alive(plugin[1]));
+            CHECK(within(std::chrono::seconds(5), [&] { return !process_alive(plugin[1]); }));
             CHECK(kq.out().empty());
         }
     }

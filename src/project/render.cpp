@@ -70,6 +70,7 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
     nlohmann::json labels = nlohmann::json::object();
     nlohmann::json annotations = nlohmann::json::object();
     std::optional<nlohmann::json> pod_template;
+    std::optional<nlohmann::json> job_spec_overlay;
     std::optional<std::string> job_namespace = job.namespace_name;
     for (const SourceEntry& entry : job.spec.entries) {
         const FieldSpec* field = find_job_field(entry.key);
@@ -97,6 +98,8 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
                     fmt::format("podTemplate.metadata.labels in {} must be a map", converter.owner()));
             }
             pod_template = std::move(*value);
+        } else if (entry.key == "jobSpec") {
+            job_spec_overlay = std::move(*value);
         } else if (field->target == FieldTarget::job_spec) {
             job_spec[std::string(field->manifest_key)] = std::move(*value);
         } else if (field->target == FieldTarget::pod_spec) {
@@ -127,6 +130,9 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
         }
         apply_kq_labels(pod_template_spec["metadata"]["labels"], job.name);
     }
+    // jobSpec (which may not set template or selector) is merged over the rendered spec, for fields
+    // kq does not model yet.
+    if (job_spec_overlay) merge_json(job_spec, *job_spec_overlay);
     job_spec["template"] = std::move(pod_template_spec);
 
     nlohmann::json metadata = {{"labels", labels}};

@@ -645,6 +645,7 @@ std::optional<nlohmann::json> FieldConverter::convert(const FieldSpec& field, co
     case FieldKind::domain_path: return domain_path(value, field.key);
     case FieldKind::pod_failure_policy: return pod_failure_policy(value);
     case FieldKind::success_policy: return success_policy(value);
+    case FieldKind::containers: return containers(value, field.key);
     case FieldKind::object:
         if (!expect(value, NodeKind::map, field.key, "a map")) return std::nullopt;
         return raw(value, field.key);

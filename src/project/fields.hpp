@@ -85,6 +85,9 @@ private:
     std::optional<nlohmann::json> on_pod_conditions(const SourceNode& value, std::string_view path);
     // successPolicy: its rules, each with succeededIndexes, succeededCount or both.
     std::optional<nlohmann::json> success_policy(const SourceNode& value);
+    // initContainers or sidecars: each item a container with a name and the main container's keys, its
+    // image the job's when not set (render fills it in).
+    std::optional<nlohmann::json> containers(const SourceNode& value, std::string_view path);
     // managedBy: a domain-prefixed path such as kueue.x-k8s.io/multikueue, at most 63 characters.
     std::optional<nlohmann::json> domain_path(const SourceNode& value, std::string_view path);
     // One string of choices; nullopt after reporting anything else.

@@ -4,6 +4,7 @@
 
 #include "project/fields.hpp"
 #include "project/names.hpp"
+#include "project/schema.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -81,6 +82,59 @@ std::optional<nlohmann::json> FieldConverter::domain_path(const SourceNode& valu
         return std::nullopt;
     }
     return nlohmann::json(shown);
+}
+
+std::optional<nlohmann::json> FieldConverter::containers(const SourceNode& value, std::string_view path) {
+    if (!expect(value, NodeKind::sequence, path, "a list of containers such as {name: N, image: I}")) {
+        return std::nullopt;
+    }
+    nlohmann::json result = nlohmann::json::array();
+    bool ok = true;
+    for (std::size_t i = 0; i < value.items.size(); ++i) {
+        const SourceNode& item = value.items[i];
+        const std::string item_path = fmt::format("{}[{}]", path, i);
+        if (!expect(item, NodeKind::map, item_path, "a map with name, image and the container's keys")) {
+            ok = false;
+            continue;
+        }
+        check_keys(item, k_container_keys, item_path);
+        // Each container's keys are the job's own, so their messages name the container as the owner.
+        FieldConverter inner(m_mode, fmt::format("{} of {}", item_path, m_owner), m_values, m_diagnostics);
+        nlohmann::json container = nlohmann::json::object();
+        const SourceNode* name = item.find("name");
+        if (name == nullptr) {
+            m_diagnostics.add(item.location, fmt::format("{} in {} needs \"name\"", item_path, m_owner));
+            ok = false;
+        } else if (auto text = string_value(*name, policy_path(item_path, "name"))) {
+            if (auto problem = text->deferred ? std::nullopt : check_dns_label(text->value)) {
+                invalid(*name, policy_path(item_path, "name"), text->value, *problem);
+                ok = false;
+            }
+            container["name"] = text->value;
+        } else {
+            ok = false;
+        }
+        for (const SourceEntry& entry : item.entries) {
+            if (entry.key == "name") continue;
+            const FieldSpec* field = find_job_field(entry.key);
+            bool known = false;
+            for (const std::string_view key : k_container_keys)
+                known = known || key == entry.key;
+            if (field == nullptr || !known) {
+                ok = false;
+                continue;
+            }
+            auto converted = inner.convert(*field, entry.value);
+            if (!converted) {
+                ok = false;
+                continue;
+            }
+            container[std::string(field->manifest_key)] = std::move(*converted);
+        }
+        result.push_back(std::move(container));
+    }
+    if (!ok) return std::nullopt;
+    return result;
 }
 
 std::optional<nlohmann::json> FieldConverter::on_exit_codes(const SourceNode& value, std::string_view path) {

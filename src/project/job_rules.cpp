@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -87,6 +88,48 @@ std::string succeeded_indexes_problem(std::string_view text, std::int64_t comple
     return {};
 }
 
+// The names of the main container, then of initContainers and sidecars, as written.
+std::vector<std::string> container_names(const SourceNode& job, std::string_view job_name) {
+    std::vector<std::string> names;
+    const std::optional<std::string> container = plain_text(job.find("containerName"));
+    names.push_back(container ? *container : std::string(job_name));
+    for (const char* key : {"initContainers", "sidecars"}) {
+        const SourceNode* list = job.find(key);
+        if (list == nullptr) continue;
+        for (const SourceNode& item : list->items) {
+            if (const std::optional<std::string> name = plain_text(item.find("name"))) names.push_back(*name);
+        }
+    }
+    return names;
+}
+
+// Reports a container name used twice among the main container, initContainers and sidecars.
+void check_container_names(const SourceNode& job, std::string_view job_name, std::string_view owner,
+                           Diagnostics& diagnostics) {
+    const std::optional<std::string> main_name = plain_text(job.find("containerName"));
+    if (job.find("containerName") != nullptr && !main_name) return;
+    std::vector<std::string> seen = {main_name ? *main_name : std::string(job_name)};
+    for (const char* key : {"initContainers", "sidecars"}) {
+        const SourceNode* list = job.find(key);
+        if (list == nullptr) continue;
+        for (std::size_t i = 0; i < list->items.size(); ++i) {
+            const SourceNode* name = list->items[i].find("name");
+            const std::optional<std::string> text = plain_text(name);
+            if (!text) continue;
+            if (std::find(seen.begin(), seen.end(), *text) != seen.end()) {
+                diagnostics.add(
+                    name->location,
+                    fmt::format("invalid {}[{}].name {} in {}: another container of the job has "
+                                "that name{}",
+                                key, i, quote(*text), owner,
+                                *text == seen.front() ? " (the main container's; see containerName)" : ""));
+                continue;
+            }
+            seen.push_back(*text);
+        }
+    }
+}
+
 } // namespace
 
 void check_job_rules(const SourceNode& job, std::string_view job_name, std::string_view owner,
@@ -107,6 +150,8 @@ void check_job_rules(const SourceNode& job, std::string_view job_name, std::stri
             }
         }
     }
+
+    check_container_names(job, job_name, owner, diagnostics);
 
     const SourceNode* mode = spec_value(job, "completionMode");
     const bool indexed = plain_text(mode) == "Indexed";
@@ -178,9 +223,8 @@ void check_job_rules(const SourceNode& job, std::string_view job_name, std::stri
         const bool own_containers =
             template_spec != nullptr && (template_spec->find("containers") != nullptr ||
                                          template_spec->find("initContainers") != nullptr);
-        std::vector<std::string> names;
         const std::optional<std::string> container = plain_text(job.find("containerName"));
-        names.push_back(container ? *container : std::string(job_name));
+        const std::vector<std::string> names = container_names(job, job_name);
         const SourceNode* rules = failure_policy->find("rules");
         for (std::size_t i = 0; rules != nullptr && i < rules->items.size(); ++i) {
             const SourceNode& rule = rules->items[i];

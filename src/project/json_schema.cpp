@@ -238,6 +238,14 @@ json field_schema(const FieldSpec& field) {
     case FieldKind::domain_path: return domain_path();
     case FieldKind::pod_failure_policy: return pod_failure_policy();
     case FieldKind::success_policy: return success_policy();
+    case FieldKind::containers: {
+        json properties = {{"name", dns_label()}};
+        for (const std::string_view key : k_container_keys) {
+            if (key == "name") continue;
+            properties[std::string(key)] = field_schema(*find_job_field(key));
+        }
+        return {{"type", "array"}, {"items", closed_map(k_container_keys, 1, std::move(properties))}};
+    }
     case FieldKind::object:
         if (field.key == "jobSpec") {
             json reserved = json::object();

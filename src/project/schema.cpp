@@ -49,6 +49,8 @@ constexpr std::array k_fields = {
     FieldSpec{"volumes", K::list, T::pod_spec, "volumes", {}},
     FieldSpec{"volumeMounts", K::list, T::container, "volumeMounts", {}},
     FieldSpec{"securityContext", K::object, T::container, "securityContext", {}},
+    FieldSpec{"initContainers", K::containers, T::none, "", {}},
+    FieldSpec{"sidecars", K::containers, T::none, "", {}},
     FieldSpec{"podSecurityContext", K::object, T::pod_spec, "securityContext", {}},
     FieldSpec{"priorityClassName", K::dns_subdomain, T::pod_spec, "priorityClassName", {}},
     FieldSpec{"labels", K::label_map, T::none, "", {}},

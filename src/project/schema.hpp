@@ -25,6 +25,7 @@ enum class FieldKind {
     domain_path,        // a domain-prefixed path of at most 63 characters (managedBy)
     pod_failure_policy, // {rules: [{action, onExitCodes | onPodConditions}]}
     success_policy,     // {rules: [{succeededIndexes, succeededCount}]}
+    containers,         // initContainers, sidecars: a list of {name, image, ...the container's keys}
     object,             // any map, passed through
     list,               // any list, passed through
     params,             // the job's params, not rendered
@@ -102,6 +103,10 @@ inline constexpr std::array<std::string_view, 2> k_success_rule_keys = {"succeed
 // The Job spec keys jobSpec may not set: kq renders them itself (podTemplate sets the template).
 inline constexpr std::array<std::string_view, 3> k_job_spec_reserved_keys = {"template", "selector",
                                                                              "manualSelector"};
+// One item of initContainers or sidecars: name is required; the rest are the main container's keys.
+inline constexpr std::array<std::string_view, 11> k_container_keys = {
+    "name", "image",   "imagePullPolicy", "command",      "args",           "workingDir",
+    "env",  "envFrom", "resources",       "volumeMounts", "securityContext"};
 // resources: maps of resource names to quantities.
 inline constexpr std::array<std::string_view, 2> k_resources_keys = {"requests", "limits"};
 

@@ -50,6 +50,22 @@ jobs:
     annotations: {kq.test/run-seconds: "1", kq.test/log: "done"}
   long:
     annotations: {kq.test/run-seconds: "600"}
+  multi:
+    description: an init container and a native sidecar beside the main container, which exits 3
+    containerName: main
+    backoffLimit: 0
+    initContainers:
+      - name: setup
+        command: [sh, -c, 'echo prepared']
+    sidecars:
+      - name: proxy
+        image: envoyproxy/envoy:v1.30.1
+    annotations:
+      kq.test/exit-code: "3"
+      kq.test/run-seconds: "1"
+      kq.test/log.setup: "prepared"
+      kq.test/log.proxy: "proxy up"
+      kq.test/log.main: "working"
 )";
 
 // A scratch project and namespace for one test.
@@ -210,6 +226,36 @@ TEST_SUITE("policies") {
         CHECK_FALSE(scene.suspended("long-2"));
         const Run not_suspended = scene.kq({"resume", "--job", "long"});
         CHECK(not_suspended.out == "job.batch/long-2 unchanged (not suspended)\n");
+    }
+
+    TEST_CASE("init containers and sidecars: the exit code is the main container's, --all-containers "
+              "shows every container's logs") {
+        PolicyScene scene;
+        const Run run = scene.kq({"run", "multi", "--name", "multi-1"});
+        CHECK(run.status == 3);
+        CHECK(run.out == "working\n");
+        CHECK(lines_of(run.err).back().find("container \"main\" of pod multi-1-") != std::string::npos);
+        const nlohmann::json job = scene.job("multi-1");
+        const nlohmann::json& init = job["spec"]["template"]["spec"]["initContainers"];
+        REQUIRE(init.size() == 2);
+        CHECK(init[0]["name"] == "setup");
+        CHECK(init[0]["image"] == "busybox:1.36");
+        CHECK_FALSE(init[0].contains("restartPolicy"));
+        CHECK(init[1]["name"] == "proxy");
+        CHECK(init[1]["restartPolicy"] == "Always");
+
+        const Run logs = scene.kq({"logs", "multi-1", "--all-containers"});
+        CHECK(logs.status == 0);
+        const auto lines = lines_of(logs.out);
+        REQUIRE(lines.size() == 3);
+        const std::string pod = lines[0].substr(5, lines[0].find('/', 5) - 5);
+        CHECK(lines[0] == "[pod/" + pod + "/setup] prepared");
+        CHECK(lines[1] == "[pod/" + pod + "/proxy] proxy up");
+        CHECK(lines[2] == "[pod/" + pod + "/main] working");
+        const Run sidecar = scene.kq({"logs", "multi-1", "-c", "proxy"});
+        CHECK(sidecar.out == "proxy up\n");
+        const Run wait = scene.kq({"wait", "multi-1"});
+        CHECK(wait.status == 3);
     }
 
     TEST_CASE("suspend and resume refuse what they can't do, with kq's exit codes") {

@@ -36,6 +36,8 @@ constexpr CommandSpec k_commands[] = {
     {"list", "List the Jobs kq made, with their status, completions, duration and age", setup_list},
     {"status", "Show a Job's conditions, pods, exit codes and recent events", setup_status},
     {"delete", "Delete Jobs and their pods: by name, definition, label, state or age", setup_delete},
+    {"suspend", "Suspend Jobs (spec.suspend): their running pods stop, no new pod starts", setup_suspend},
+    {"resume", "Resume suspended Jobs: their pods start again", setup_resume},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
 };

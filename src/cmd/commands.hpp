@@ -32,6 +32,9 @@ void setup_logs(CLI::App& command, Context& context);
 void setup_list(CLI::App& command, Context& context);
 void setup_status(CLI::App& command, Context& context);
 void setup_delete(CLI::App& command, Context& context);
+// `resume`, which is `suspend` the other way round, is set up in suspend.cpp beside it.
+void setup_suspend(CLI::App& command, Context& context);
+void setup_resume(CLI::App& command, Context& context);
 void setup_context(CLI::App& command, Context& context);
 void setup_completion(CLI::App& command, Context& context);
 

@@ -57,14 +57,6 @@ std::string propagation_policy(const std::string& cascade) {
     return "Background";
 }
 
-// The --dry-run mode: "none", "client" or "server"; kubectl's older true and false are client and none.
-std::string dry_run_mode(const std::string& text) {
-    if (text == "true" || text == "client") return "client";
-    if (text == "false" || text == "none") return "none";
-    if (text == "server") return "server";
-    fail(ErrorKind::usage, "--dry-run: \"{}\" is not a mode; use client, server or none", text);
-}
-
 // The -o json|yaml document: what was deleted (or, with a dry run, would be); nothing for other formats.
 void print_document(const DeleteOptions& options, const std::string& namespace_name,
                     const std::vector<std::string>& deleted, std::ostream& out) {

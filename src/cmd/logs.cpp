@@ -102,7 +102,8 @@ void setup_logs(CLI::App& command, Context& context) {
     command.add_option("--tail", options->tail, "Only the last N lines of each container")->type_name("N");
     command.add_flag("--timestamps", options->timestamps, "Show each line's timestamp");
     command.add_option("-c,--container", options->container, "Only this container of each pod");
-    command.add_flag("--all-containers", options->all_containers, "Every container of each pod");
+    command.add_flag("--all-containers", options->all_containers,
+                     "Every container of each pod, init containers and sidecars first");
     command.add_flag("--prefix", options->prefix, "Prefix every line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix lines");
     command.add_option("--timeout", options->timeout, "With -f: give up after this long")

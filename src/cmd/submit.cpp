@@ -37,6 +37,7 @@ struct SubmitOptions {
     std::string timeout;              // --timeout
     std::string idempotency_key;      // --idempotency-key
     bool unique = false;              // --unique
+    bool suspend = false;             // --suspend (submit only)
     int count = 1;                    // --count
     std::string params_file;          // --params-file
     std::string cleanup = "never";    // --cleanup never|on-success|always
@@ -67,6 +68,10 @@ void check_flags(const SubmitOptions& options) {
     if (many && options.unique) {
         fail(ErrorKind::usage, "--unique: allows one active Job of the definition; it can't be used with {}",
              options.count > 1 ? "--count" : "--params-file");
+    }
+    if (options.suspend && options.unique) {
+        fail(ErrorKind::usage,
+             "--suspend and --unique: --unique resumes its Job once it is alone; use one of them");
     }
     if (many && !options.name.empty()) {
         fail(ErrorKind::usage, "--name: names one Job; with --count or --params-file use --idempotency-key");
@@ -105,6 +110,7 @@ Submission plan(const SubmitOptions& options, const project::JobDef& job, const 
     plan.idempotency_key = options.idempotency_key;
     plan.extra_args = options.args->args;
     plan.namespace_known = namespace_known;
+    plan.suspend = options.suspend;
     plan.env = process_env;
     return jobs::plan(job, namespace_name, plan);
 }
@@ -358,6 +364,9 @@ constexpr const char* k_submit_footer = R"(Examples:
   # Fan out: one Job per line of a JSON Lines file
   kq submit resize --params-file images.jsonl --wait
 
+  # Create ten Jobs that start no pod until resumed (kq resume -l kq.dev/definition=resize)
+  kq submit resize --count 10 --suspend
+
   # See what would be created
   kq submit pi -p digits=50 --dry-run=client)";
 
@@ -392,6 +401,8 @@ void setup_submit(CLI::App& command, Context& context) {
         ->capture_default_str();
     command.add_flag("--wait", options->wait, "Wait until the Jobs finish; exit with their result");
     command.add_flag("-f,--logs", options->logs, "Stream the logs of every pod of the Jobs (implies --wait)");
+    command.add_flag("--suspend", options->suspend,
+                     "Create the Jobs suspended (spec.suspend): no pod starts until kq resume");
     command.callback([options, &context] { run_submit(*options, context); });
 }
 

@@ -104,6 +104,7 @@ nlohmann::json Submission::manifest(const Planned& entry) const {
     if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
     nlohmann::json rendered = project::render_job(*job, request);
     if (claim) make_claim(rendered);
+    if (suspend) rendered["spec"]["suspend"] = true;
     return rendered;
 }
 
@@ -116,6 +117,7 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
     Submission submission;
     submission.job = &job;
     submission.idempotency_key = options.idempotency_key;
+    submission.suspend = options.suspend;
     submission.base.extra_args = options.extra_args;
     if (options.namespace_known) submission.base.namespace_override = namespace_name;
     submission.base.env = options.env;

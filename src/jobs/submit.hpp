@@ -25,6 +25,7 @@ struct PlanOptions {
     std::string idempotency_key;            // derives each Job's fixed name
     std::vector<std::string> extra_args;    // after "--": appended to the container's args
     bool namespace_known = true;            // false: the namespace fell back to "default" unasked
+    bool suspend = false;                   // --suspend: created with spec.suspend, no pod starts
     project::EnvLookup env;                 // reads {{ env.NAME }}
 };
 
@@ -50,6 +51,7 @@ struct Submission {
     nlohmann::json shared;       // the one manifest of all entries, when they render alike
     std::string idempotency_key; // as planned, for the message of a conflict
     bool claim = false;          // --unique: created as a suspended claim (jobs/unique.hpp)
+    bool suspend = false;        // --suspend; not part of the spec hash, as kq resume changes it
 
     // The manifest of one of its Jobs.
     nlohmann::json manifest(const Planned& entry) const;

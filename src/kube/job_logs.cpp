@@ -21,12 +21,14 @@ constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
 
-// The container's status entry in a pod, or nullptr.
+// The container's status entry in a pod (an init container's too), or nullptr.
 const nlohmann::json* container_status(const nlohmann::json& pod, const std::string& container) {
-    const nlohmann::json* statuses = lookup(pod, {"status", "containerStatuses"});
-    if (statuses == nullptr || !statuses->is_array()) return nullptr;
-    for (const nlohmann::json& status : *statuses) {
-        if (string_at(status, {"name"}) == container) return &status;
+    for (const char* list : {"containerStatuses", "initContainerStatuses"}) {
+        const nlohmann::json* statuses = lookup(pod, {"status", list});
+        if (statuses == nullptr || !statuses->is_array()) continue;
+        for (const nlohmann::json& status : *statuses) {
+            if (string_at(status, {"name"}) == container) return &status;
+        }
     }
     return nullptr;
 }
@@ -138,15 +140,32 @@ std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequ
         for (const nlohmann::json& container : *containers)
             names.push_back(string_at(container, {"name"}));
     }
+    // Init containers (sidecars among them) come first, in the pod's order, as kubectl's
+    // --all-containers shows them; -c may name one too.
+    std::vector<std::string> init_names;
+    const nlohmann::json* init_containers = lookup(pod, {"spec", "initContainers"});
+    if (init_containers != nullptr && init_containers->is_array()) {
+        for (const nlohmann::json& container : *init_containers)
+            init_names.push_back(string_at(container, {"name"}));
+    }
     const std::string pod_name = string_at(pod, {"metadata", "name"});
     if (!request.container.empty()) {
-        if (std::find(names.begin(), names.end(), request.container) == names.end()) {
+        const bool known =
+            std::find(names.begin(), names.end(), request.container) != names.end() ||
+            std::find(init_names.begin(), init_names.end(), request.container) != init_names.end();
+        if (!known) {
+            std::vector<std::string> all = init_names;
+            all.insert(all.end(), names.begin(), names.end());
             fail(ErrorKind::usage, "-c: container \"{}\" is not valid for pod {} (it has: {})",
-                 request.container, pod_name, fmt::join(names, ", "));
+                 request.container, pod_name, fmt::join(all, ", "));
         }
         return {request.container};
     }
-    if (request.all_containers || names.size() <= 1) return names;
+    if (request.all_containers) {
+        init_names.insert(init_names.end(), names.begin(), names.end());
+        return init_names;
+    }
+    if (names.size() <= 1) return names;
     const std::string preferred =
         string_at(pod, {"metadata", "annotations", "kubectl.kubernetes.io/default-container"});
     if (!preferred.empty() && std::find(names.begin(), names.end(), preferred) != names.end())

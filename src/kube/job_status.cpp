@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <string_view>
 
 namespace kq::kube {
 namespace {
@@ -54,6 +55,40 @@ std::optional<Termination> first_failed_container(const json& pod) {
         }
     }
     return best;
+}
+
+// The exit code and container a FailJob rule on exit codes names in the Job's PodFailurePolicy
+// condition message, as the Job controller writes it: "Container NAME for pod NS/POD failed with exit
+// code N matching FailJob rule at index I". Rules on pod conditions name no code.
+struct FailJobMatch {
+    int exit_code = 0;
+    std::string container;
+    std::string pod;
+};
+
+std::optional<FailJobMatch> fail_job_exit_code(const std::string& message) {
+    constexpr std::string_view container_prefix = "Container ";
+    constexpr std::string_view pod_marker = " for pod ";
+    constexpr std::string_view code_marker = " failed with exit code ";
+    constexpr std::string_view rule_marker = " matching FailJob rule";
+    if (message.rfind(container_prefix, 0) != 0) return std::nullopt;
+    const std::size_t pod_at = message.find(pod_marker);
+    const std::size_t code_at = message.find(code_marker);
+    if (pod_at == std::string::npos || code_at == std::string::npos || code_at < pod_at) return std::nullopt;
+    const std::size_t digits_at = code_at + code_marker.size();
+    std::size_t end = digits_at;
+    int code = 0;
+    while (end < message.size() && end - digits_at < 4 && message[end] >= '0' && message[end] <= '9')
+        code = code * 10 + (message[end++] - '0');
+    if (end == digits_at || message.compare(end, rule_marker.size(), rule_marker) != 0) return std::nullopt;
+    if (code <= 0 || code > 255) return std::nullopt;
+    FailJobMatch match;
+    match.exit_code = code;
+    match.container = message.substr(container_prefix.size(), pod_at - container_prefix.size());
+    std::string pod = message.substr(pod_at + pod_marker.size(), code_at - pod_at - pod_marker.size());
+    const std::size_t slash = pod.find('/');
+    match.pod = slash == std::string::npos ? pod : pod.substr(slash + 1);
+    return match;
 }
 
 } // namespace
@@ -121,6 +156,19 @@ JobResult job_result(const JobSummary& job, const std::vector<json>& pods) {
     result.exit_code = k_exit_job_failed;
     // A deadline or a pod failure policy ends a Job whatever its containers did; their codes (often 137
     // from the kill) would mislead a script, so those keep kq's own code.
+    // The exception: a FailJob rule on an exit code, which the user chose to end the Job with that code.
+    if (job.reason == "PodFailurePolicy") {
+        if (auto match = fail_job_exit_code(job.message)) {
+            result.exit_code = match->exit_code;
+            result.pod = match->pod;
+            result.container = match->container;
+            result.detail =
+                fmt::format("job.batch/{} failed: container \"{}\" of pod {} exited with code {}, "
+                            "which a FailJob rule of its podFailurePolicy matches",
+                            job.name, match->container, match->pod, match->exit_code);
+            return result;
+        }
+    }
     const bool container_caused = job.reason != "DeadlineExceeded" && job.reason != "PodFailurePolicy";
     if (container_caused) {
         std::optional<Termination> last;

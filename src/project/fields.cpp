@@ -637,6 +637,15 @@ std::optional<nlohmann::json> FieldConverter::convert(const FieldSpec& field, co
     case FieldKind::env: return env(value);
     case FieldKind::env_from: return env_from(value);
     case FieldKind::resources: return resources(value);
+    case FieldKind::flag: {
+        auto flag = boolean(value, field.key);
+        if (!flag) return std::nullopt;
+        return nlohmann::json(*flag);
+    }
+    case FieldKind::domain_path: return domain_path(value, field.key);
+    case FieldKind::pod_failure_policy: return pod_failure_policy(value);
+    case FieldKind::success_policy: return success_policy(value);
+    case FieldKind::containers: return containers(value, field.key);
     case FieldKind::object:
         if (!expect(value, NodeKind::map, field.key, "a map")) return std::nullopt;
         return raw(value, field.key);

@@ -76,6 +76,23 @@ private:
     // The API server's rules between requests and limits (request <= limit; no overcommit of
     // extended resources and hugepages); false after reporting a breach.
     bool check_requests_against_limits(const SourceNode& value, const nlohmann::json& resources);
+    // podFailurePolicy: its rules checked as the API server checks them, alone (job_rules.cpp checks
+    // them against the other keys).
+    std::optional<nlohmann::json> pod_failure_policy(const SourceNode& value);
+    // One podFailurePolicy rule's onExitCodes.
+    std::optional<nlohmann::json> on_exit_codes(const SourceNode& value, std::string_view path);
+    // One podFailurePolicy rule's onPodConditions.
+    std::optional<nlohmann::json> on_pod_conditions(const SourceNode& value, std::string_view path);
+    // successPolicy: its rules, each with succeededIndexes, succeededCount or both.
+    std::optional<nlohmann::json> success_policy(const SourceNode& value);
+    // initContainers or sidecars: each item a container with a name and the main container's keys, its
+    // image the job's when not set (render fills it in).
+    std::optional<nlohmann::json> containers(const SourceNode& value, std::string_view path);
+    // managedBy: a domain-prefixed path such as kueue.x-k8s.io/multikueue, at most 63 characters.
+    std::optional<nlohmann::json> domain_path(const SourceNode& value, std::string_view path);
+    // One string of choices; nullopt after reporting anything else.
+    std::optional<std::string> choice(const SourceNode& value, std::string_view path,
+                                      std::span<const std::string_view> choices);
     // One quantity, as a string.
     std::optional<std::string> quantity(const SourceNode& value, std::string_view path);
     // True when value is of kind, else records that it must be expected.

@@ -140,6 +140,52 @@ json resources() {
     return closed_map(k_resources_keys, 0, std::move(properties));
 }
 
+json enumeration(std::span<const std::string_view> values) {
+    return {{"anyOf", json::array({{{"enum", names(values)}}, template_string()})}};
+}
+
+// A list of between min and max items of schema.
+json bounded_list(json items, int min, int max) {
+    return {{"type", "array"}, {"minItems", min}, {"maxItems", max}, {"items", std::move(items)}};
+}
+
+json pod_failure_policy() {
+    constexpr std::array<std::string_view, 4> actions = {"FailJob", "FailIndex", "Ignore", "Count"};
+    constexpr std::array<std::string_view, 2> operators = {"In", "NotIn"};
+    constexpr std::array<std::string_view, 3> statuses = {"True", "False", "Unknown"};
+    json on_exit_codes = closed_map(k_on_exit_codes_keys, 2,
+                                    {{"operator", enumeration(operators)},
+                                     {"values", bounded_list(count(), 1, 255)},
+                                     {"containerName", dns_label()}});
+    json on_pod_conditions = bounded_list(
+        closed_map(k_on_pod_condition_keys, 1,
+                   {{"type", named(k_qualified_name_pattern, nullptr)}, {"status", enumeration(statuses)}}),
+        1, 20);
+    json rule = closed_map(k_pod_failure_rule_keys, 1,
+                           {{"action", enumeration(actions)},
+                            {"onExitCodes", std::move(on_exit_codes)},
+                            {"onPodConditions", std::move(on_pod_conditions)}});
+    rule["oneOf"] = json::array(
+        {{{"required", json::array({"onExitCodes"})}}, {{"required", json::array({"onPodConditions"})}}});
+    return closed_map(k_pod_failure_policy_keys, 1, {{"rules", bounded_list(std::move(rule), 0, 20)}});
+}
+
+json success_policy() {
+    json rule =
+        closed_map(k_success_rule_keys, 0, {{"succeededIndexes", text()}, {"succeededCount", count()}});
+    rule["minProperties"] = 1;
+    return closed_map(k_success_policy_keys, 1, {{"rules", bounded_list(std::move(rule), 1, 20)}});
+}
+
+// A domain-prefixed path such as example.com/controller, at most 63 characters.
+json domain_path() {
+    json schema = named(
+        R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$)",
+        nullptr);
+    schema["anyOf"][0]["maxLength"] = 63;
+    return schema;
+}
+
 json param() {
     json properties = {
         {"default", {{"type", json::array({"string", "number", "boolean", "null"})}}},
@@ -188,7 +234,26 @@ json field_schema(const FieldSpec& field) {
                 {"additionalProperties", env_value()}};
     case FieldKind::env_from: return env_from();
     case FieldKind::resources: return resources();
-    case FieldKind::object: return {{"type", "object"}};
+    case FieldKind::flag: return boolean();
+    case FieldKind::domain_path: return domain_path();
+    case FieldKind::pod_failure_policy: return pod_failure_policy();
+    case FieldKind::success_policy: return success_policy();
+    case FieldKind::containers: {
+        json properties = {{"name", dns_label()}};
+        for (const std::string_view key : k_container_keys) {
+            if (key == "name") continue;
+            properties[std::string(key)] = field_schema(*find_job_field(key));
+        }
+        return {{"type", "array"}, {"items", closed_map(k_container_keys, 1, std::move(properties))}};
+    }
+    case FieldKind::object:
+        if (field.key == "jobSpec") {
+            json reserved = json::object();
+            for (const std::string_view key : k_job_spec_reserved_keys)
+                reserved[std::string(key)] = false;
+            return {{"type", "object"}, {"properties", std::move(reserved)}};
+        }
+        return {{"type", "object"}};
     case FieldKind::list: return {{"type", "array"}};
     case FieldKind::params:
         return {{"type", json::array({"object", "null"})},

@@ -1,6 +1,7 @@
 #include "project/loader.hpp"
 
 #include "project/fields.hpp"
+#include "project/job_rules.hpp"
 #include "project/merge.hpp"
 #include "project/names.hpp"
 #include "project/params.hpp"
@@ -302,6 +303,7 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
         diagnostics.add(entry.key_location,
                         fmt::format("{} has no image; set \"image\" in the job or in defaults", owner));
     }
+    if (diagnostics.size() == problems_before) check_job_rules(merged, job.name, owner, diagnostics);
     check_references(job.spec, job, diagnostics);
     if (diagnostics.size() == problems_before) try_defaults(job, diagnostics);
     project.jobs.push_back(std::move(job));

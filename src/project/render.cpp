@@ -70,6 +70,9 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
     nlohmann::json labels = nlohmann::json::object();
     nlohmann::json annotations = nlohmann::json::object();
     std::optional<nlohmann::json> pod_template;
+    std::optional<nlohmann::json> job_spec_overlay;
+    nlohmann::json init_containers = nlohmann::json::array();
+    nlohmann::json sidecars = nlohmann::json::array();
     std::optional<std::string> job_namespace = job.namespace_name;
     for (const SourceEntry& entry : job.spec.entries) {
         const FieldSpec* field = find_job_field(entry.key);
@@ -97,6 +100,12 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
                     fmt::format("podTemplate.metadata.labels in {} must be a map", converter.owner()));
             }
             pod_template = std::move(*value);
+        } else if (entry.key == "jobSpec") {
+            job_spec_overlay = std::move(*value);
+        } else if (entry.key == "initContainers") {
+            init_containers = std::move(*value);
+        } else if (entry.key == "sidecars") {
+            sidecars = std::move(*value);
         } else if (field->target == FieldTarget::job_spec) {
             job_spec[std::string(field->manifest_key)] = std::move(*value);
         } else if (field->target == FieldTarget::pod_spec) {
@@ -113,6 +122,18 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
         for (const std::string& arg : request.extra_args)
             args.push_back(arg);
     }
+    // Init containers run first, in order; then the sidecars (native sidecars: init containers that
+    // restart Always) start and keep running beside the main container. Without an image of their own
+    // they take the job's.
+    for (nlohmann::json& sidecar : sidecars)
+        sidecar["restartPolicy"] = "Always";
+    nlohmann::json all_init = std::move(init_containers);
+    for (nlohmann::json& sidecar : sidecars)
+        all_init.push_back(std::move(sidecar));
+    for (nlohmann::json& init : all_init) {
+        if (!init.contains("image") && container.contains("image")) init["image"] = container["image"];
+    }
+    if (!all_init.empty()) pod_spec["initContainers"] = std::move(all_init);
     pod_spec["containers"] = nlohmann::json::array({std::move(container)});
 
     apply_kq_labels(labels, job.name);
@@ -127,6 +148,9 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
         }
         apply_kq_labels(pod_template_spec["metadata"]["labels"], job.name);
     }
+    // jobSpec (which may not set template or selector) is merged over the rendered spec, for fields
+    // kq does not model yet.
+    if (job_spec_overlay) merge_json(job_spec, *job_spec_overlay);
     job_spec["template"] = std::move(pod_template_spec);
 
     nlohmann::json metadata = {{"labels", labels}};

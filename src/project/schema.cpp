@@ -9,6 +9,7 @@ constexpr std::array<std::string_view, 3> k_pull_policies = {"Always", "IfNotPre
 constexpr std::array<std::string_view, 2> k_completion_modes = {"NonIndexed", "Indexed"};
 // A Job's pods may not restart Always; Never is kq's default, so each failure is a new pod to inspect.
 constexpr std::array<std::string_view, 2> k_restart_policies = {"Never", "OnFailure"};
+constexpr std::array<std::string_view, 2> k_pod_replacement_policies = {"TerminatingOrFailed", "Failed"};
 
 using K = FieldKind;
 using T = FieldTarget;
@@ -31,6 +32,14 @@ constexpr std::array k_fields = {
     FieldSpec{"parallelism", K::count, T::job_spec, "parallelism", {}},
     FieldSpec{"completions", K::count, T::job_spec, "completions", {}},
     FieldSpec{"completionMode", K::choice, T::job_spec, "completionMode", k_completion_modes},
+    FieldSpec{"backoffLimitPerIndex", K::count, T::job_spec, "backoffLimitPerIndex", {}},
+    FieldSpec{"maxFailedIndexes", K::count, T::job_spec, "maxFailedIndexes", {}},
+    FieldSpec{"podFailurePolicy", K::pod_failure_policy, T::job_spec, "podFailurePolicy", {}},
+    FieldSpec{"successPolicy", K::success_policy, T::job_spec, "successPolicy", {}},
+    FieldSpec{"podReplacementPolicy", K::choice, T::job_spec, "podReplacementPolicy",
+              k_pod_replacement_policies},
+    FieldSpec{"suspend", K::flag, T::job_spec, "suspend", {}},
+    FieldSpec{"managedBy", K::domain_path, T::job_spec, "managedBy", {}},
     FieldSpec{"restartPolicy", K::choice, T::pod_spec, "restartPolicy", k_restart_policies},
     FieldSpec{"serviceAccountName", K::dns_subdomain, T::pod_spec, "serviceAccountName", {}},
     FieldSpec{"imagePullSecrets", K::name_list, T::pod_spec, "imagePullSecrets", {}},
@@ -40,6 +49,8 @@ constexpr std::array k_fields = {
     FieldSpec{"volumes", K::list, T::pod_spec, "volumes", {}},
     FieldSpec{"volumeMounts", K::list, T::container, "volumeMounts", {}},
     FieldSpec{"securityContext", K::object, T::container, "securityContext", {}},
+    FieldSpec{"initContainers", K::containers, T::none, "", {}},
+    FieldSpec{"sidecars", K::containers, T::none, "", {}},
     FieldSpec{"podSecurityContext", K::object, T::pod_spec, "securityContext", {}},
     FieldSpec{"priorityClassName", K::dns_subdomain, T::pod_spec, "priorityClassName", {}},
     FieldSpec{"labels", K::label_map, T::none, "", {}},
@@ -47,6 +58,7 @@ constexpr std::array k_fields = {
     FieldSpec{"containerName", K::dns_label, T::none, "", {}},
     FieldSpec{"params", K::params, T::none, "", {}},
     FieldSpec{"podTemplate", K::object, T::none, "", {}},
+    FieldSpec{"jobSpec", K::object, T::none, "", {}},
 };
 
 constexpr auto make_names() {

@@ -21,9 +21,14 @@ enum class FieldKind {
     env,       // a map of variable name to string or {secretKeyRef|configMapKeyRef|fieldRef|resourceFieldRef}
     env_from,  // a list of {configMapRef|secretRef, prefix}
     resources, // {requests, limits}: maps of resource name to quantity
-    object,    // any map, passed through
-    list,      // any list, passed through
-    params,    // the job's params, not rendered
+    flag,      // true or false
+    domain_path,        // a domain-prefixed path of at most 63 characters (managedBy)
+    pod_failure_policy, // {rules: [{action, onExitCodes | onPodConditions}]}
+    success_policy,     // {rules: [{succeededIndexes, succeededCount}]}
+    containers,         // initContainers, sidecars: a list of {name, image, ...the container's keys}
+    object,             // any map, passed through
+    list,               // any list, passed through
+    params,             // the job's params, not rendered
 };
 
 // Where a key's rendered value goes in the Job manifest.
@@ -81,6 +86,27 @@ inline constexpr std::array<std::string_view, 3> k_resource_field_ref_keys = {"r
                                                                               "divisor"};
 // One item of envFrom, which sets exactly one of the first two.
 inline constexpr std::array<std::string_view, 3> k_env_from_keys = {"configMapRef", "secretRef", "prefix"};
+// podFailurePolicy's map; rules is required.
+inline constexpr std::array<std::string_view, 1> k_pod_failure_policy_keys = {"rules"};
+// One podFailurePolicy rule; action is required, and exactly one of the other two.
+inline constexpr std::array<std::string_view, 3> k_pod_failure_rule_keys = {"action", "onExitCodes",
+                                                                            "onPodConditions"};
+// A rule's onExitCodes; the first two are required.
+inline constexpr std::array<std::string_view, 3> k_on_exit_codes_keys = {"operator", "values",
+                                                                         "containerName"};
+// One of a rule's onPodConditions; the first is required.
+inline constexpr std::array<std::string_view, 2> k_on_pod_condition_keys = {"type", "status"};
+// successPolicy's map; rules is required.
+inline constexpr std::array<std::string_view, 1> k_success_policy_keys = {"rules"};
+// One successPolicy rule, which sets at least one of these.
+inline constexpr std::array<std::string_view, 2> k_success_rule_keys = {"succeededIndexes", "succeededCount"};
+// The Job spec keys jobSpec may not set: kq renders them itself (podTemplate sets the template).
+inline constexpr std::array<std::string_view, 3> k_job_spec_reserved_keys = {"template", "selector",
+                                                                             "manualSelector"};
+// One item of initContainers or sidecars: name is required; the rest are the main container's keys.
+inline constexpr std::array<std::string_view, 11> k_container_keys = {
+    "name", "image",   "imagePullPolicy", "command",      "args",           "workingDir",
+    "env",  "envFrom", "resources",       "volumeMounts", "securityContext"};
 // resources: maps of resource names to quantities.
 inline constexpr std::array<std::string_view, 2> k_resources_keys = {"requests", "limits"};
 

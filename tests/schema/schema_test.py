@@ -137,6 +137,8 @@ OUT_OF_REACH = {
     "duplicate_key": "duplicate keys are refused by the YAML reader, before any schema",
     "deep_nesting": "nesting depth is the reader's limit",
     "overcommit": "requests against limits is a rule between values",
+    "container_names": "names unique across the job's containers is a rule between values",
+    "job_rules": "the API server's rules between Job keys (completionMode, restartPolicy, completions)",
     "param_defaults": "the values are templates, invalid only once the params' defaults are expanded",
 }
 for path in sorted((SOURCE / "tests/fixtures/invalid").glob("*.yaml")):

@@ -148,6 +148,24 @@ TEST_CASE("plan: --count makes Jobs alike, which share one manifest") {
     CHECK(submission.shared["metadata"]["generateName"] == "resize-");
 }
 
+TEST_CASE("plan: --suspend sets spec.suspend on every manifest, outside the spec hash") {
+    kq::jobs::PlanOptions options;
+    options.count = 2;
+    const kq::jobs::Submission plain = kq::jobs::plan(resize_job(), "batch", options);
+    options.suspend = true;
+    const kq::jobs::Submission suspended = kq::jobs::plan(resize_job(), "batch", options);
+    REQUIRE(suspended.entries.size() == 2);
+    CHECK(suspended.shared["spec"]["suspend"] == true);
+    CHECK_FALSE(plain.shared["spec"].contains("suspend"));
+    // kq resume flips spec.suspend; a retried submission must still find its Job the same.
+    CHECK(suspended.entries[0].spec_hash == plain.entries[0].spec_hash);
+
+    options.count = 1;
+    options.idempotency_key = "nightly";
+    const kq::jobs::Submission named = kq::jobs::plan(resize_job(), "batch", options);
+    CHECK(named.manifest(named.entries[0])["spec"]["suspend"] == true);
+}
+
 TEST_CASE("plan: an idempotency key names each Job, so each is rendered with its own name") {
     kq::jobs::PlanOptions options;
     options.idempotency_key = "run-7";

@@ -61,3 +61,26 @@ TEST_CASE("-o json: one object a line, every key always there") {
     CHECK(object["timestamp"].is_null());
     CHECK(object["message"] == "caf\xef\xbf\xbd");
 }
+
+TEST_CASE("log_containers: --all-containers reads init containers and sidecars first; -c may name one") {
+    const nlohmann::json pod = {
+        {"metadata", {{"name", "web-x7k2p-abcde"}}},
+        {"spec",
+         {{"initContainers", {{{"name", "setup"}}, {{"name", "proxy"}, {"restartPolicy", "Always"}}}},
+          {"containers", {{{"name", "main"}}}}}}};
+    kube::LogRequest request;
+    CHECK(kube::log_containers(pod, request) == std::vector<std::string>{"main"});
+    request.all_containers = true;
+    CHECK(kube::log_containers(pod, request) == std::vector<std::string>{"setup", "proxy", "main"});
+    request.all_containers = false;
+    request.container = "proxy";
+    CHECK(kube::log_containers(pod, request) == std::vector<std::string>{"proxy"});
+    request.container = "envoy";
+    try {
+        (void)kube::log_containers(pod, request);
+        FAIL("no error");
+    } catch (const std::exception& error) {
+        CHECK(std::string(error.what()) ==
+              "-c: container \"envoy\" is not valid for pod web-x7k2p-abcde (it has: setup, proxy, main)");
+    }
+}

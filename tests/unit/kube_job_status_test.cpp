@@ -142,3 +142,37 @@ TEST_CASE("job_result keeps kq's own code when no container explains the failure
     CHECK(ok.succeeded);
     CHECK(ok.exit_code == 0);
 }
+
+TEST_CASE("job_result: a FailJob rule on an exit code gives that code; one on a pod condition gives 121") {
+    json fail_job = job_with(
+        {{"conditions",
+          {{{"type", "Failed"},
+            {"status", "True"},
+            {"reason", "PodFailurePolicy"},
+            {"message", "Container worker for pod batch/hello-x7k2p-aaaaa failed with exit code 42 matching "
+                        "FailJob rule at index 0"}}}}});
+    // The pods may be gone (or show another code): the condition's message decides.
+    auto result = kq::kube::job_result(kq::kube::summarize_job(fail_job), {});
+    CHECK(result.exit_code == 42);
+    CHECK(result.reason == "PodFailurePolicy");
+    CHECK(result.pod == "hello-x7k2p-aaaaa");
+    CHECK(result.container == "worker");
+    CHECK(result.detail ==
+          "job.batch/hello-x7k2p failed: container \"worker\" of pod hello-x7k2p-aaaaa exited "
+          "with code 42, which a FailJob rule of its podFailurePolicy matches");
+
+    json on_condition = job_with(
+        {{"conditions",
+          {{{"type", "Failed"},
+            {"status", "True"},
+            {"reason", "PodFailurePolicy"},
+            {"message", "Pod batch/hello-x7k2p-aaaaa has condition DisruptionTarget matching FailJob rule at "
+                        "index 1"}}}}});
+    auto condition_result =
+        kq::kube::job_result(kq::kube::summarize_job(on_condition),
+                             {failed_pod("hello-x7k2p-aaaaa", 137, "2026-11-27T10:00:09Z")});
+    CHECK(condition_result.exit_code == kq::k_exit_job_failed);
+    CHECK(condition_result.detail ==
+          "job.batch/hello-x7k2p failed (PodFailurePolicy: Pod batch/hello-x7k2p-aaaaa "
+          "has condition DisruptionTarget matching FailJob rule at index 1)");
+}

@@ -76,6 +76,8 @@ constexpr std::array k_argument_sources = {
     ArgumentSource{"wait", ValueSource::job_names, false},
     ArgumentSource{"status", ValueSource::job_names, false},
     ArgumentSource{"delete", ValueSource::job_names, false},
+    ArgumentSource{"suspend", ValueSource::job_names, false},
+    ArgumentSource{"resume", ValueSource::job_names, false},
     ArgumentSource{"help", ValueSource::commands, true},
     ArgumentSource{"init", ValueSource::files, true},
 };

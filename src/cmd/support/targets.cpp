@@ -36,6 +36,13 @@ std::string jobs_namespace(const Context& context, const kube::ClientConfig& con
         .name;
 }
 
+std::string dry_run_mode(const std::string& text) {
+    if (text == "true" || text == "client") return "client";
+    if (text == "false" || text == "none") return "none";
+    if (text == "server") return "server";
+    fail(ErrorKind::usage, "--dry-run: \"{}\" is not a mode; use client, server or none", text);
+}
+
 void check_selection(const JobSelection& selection, const char* command) {
     const int ways = (selection.names.empty() ? 0 : 1) + (selection.definition.empty() ? 0 : 1) +
                      (selection.selector.empty() ? 0 : 1);

@@ -35,6 +35,10 @@ using jobs::JobSelection;
 using jobs::newest_job;
 using jobs::select_jobs;
 
+// The --dry-run mode of a command that changes Jobs (delete, suspend, resume): "none", "client" or
+// "server"; kubectl's older true and false are client and none. Throws a usage Error for another word.
+std::string dry_run_mode(const std::string& text);
+
 // Checks that exactly one way of naming Jobs was used; throws a usage Error naming the flags.
 void check_selection(const JobSelection& selection, const char* command);
 

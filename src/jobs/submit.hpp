@@ -50,6 +50,7 @@ struct Submission {
     nlohmann::json shared;       // the one manifest of all entries, when they render alike
     std::string idempotency_key; // as planned, for the message of a conflict
     bool claim = false;          // --unique: created as a suspended claim (jobs/unique.hpp)
+    std::string id;              // the submission label's value (project::k_label_submission)
 
     // The manifest of one of its Jobs.
     nlohmann::json manifest(const Planned& entry) const;

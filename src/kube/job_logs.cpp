@@ -19,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto k_terminated_grace = std::chrono::seconds(5);
 constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
+// The least time between the starts of two lists of a PodFeed.
+constexpr auto k_final_list_gap = std::chrono::seconds(1);
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
 
 // The container's status entry in a pod, or nullptr.
@@ -517,7 +519,10 @@ void PodFeed::start_watch(const std::string& resource_version) {
 }
 
 void PodFeed::poll() {
-    if (m_list || m_waiting.empty()) return;
+    if (m_list || m_waiting.empty() || Clock::now() < m_next_list) return;
+    // Lists of every pod of thousands of Jobs, one a second at most, so that Jobs finishing one after
+    // another do not make a list each.
+    m_next_list = Clock::now() + k_final_list_gap;
     // One list settles every follower whose Job had finished when it started (see
     // JobLogFollower::final_list); those that finish meanwhile wait for the next.
     auto batch = std::make_shared<std::vector<JobLogFollower*>>(std::move(m_waiting));

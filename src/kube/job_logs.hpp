@@ -187,6 +187,7 @@ private:
     std::optional<CallId> m_watch;
     std::optional<CallId> m_list;
     std::string m_version;
+    std::chrono::steady_clock::time_point m_next_list{}; // when the next list may start
     size_t m_open_streams = 0;
     size_t m_peak_streams = 0;
     std::optional<ApiError> m_failure;

@@ -141,4 +141,28 @@ TEST_SUITE("watch") {
         CHECK(peaks.jobs == 1);
         CHECK(peaks.pods == 0);
     }
+
+    TEST_CASE("wait NAME... of Jobs without a common label: one watch of the namespace, filtered by name") {
+        TempDir dir;
+        write_file(dir.file("kq.yaml"), k_watch_project);
+        TestNamespace ns("kq-watch");
+        std::vector<std::string> args = {"-n", ns.name(), "wait"};
+        for (const char* definition : {"idle", "talk"}) {
+            const Run submitted = run_kq({"-f", dir.file("kq.yaml"), "-n", ns.name(), "submit", definition,
+                                          "--count", "2", "-o", "name"});
+            REQUIRE_MESSAGE(submitted.status == 0, submitted.err);
+            for (const std::string& line : lines_of(submitted.out))
+                args.push_back(line.substr(line.find('/') + 1));
+        }
+        // A Job of the namespace that is not waited for is left out by name.
+        REQUIRE(run_kq({"-f", dir.file("kq.yaml"), "-n", ns.name(), "submit", "idle"}).status == 0);
+        REQUIRE(args.size() == 7);
+        const WatchPeaks peaks = peaks_while(args);
+        REQUIRE_MESSAGE(peaks.run.status == 0, peaks.run.err);
+        CHECK(lines_of(peaks.run.out).size() == 4);
+        for (size_t i = 3; i < args.size(); ++i)
+            CHECK(peaks.run.out.find("job.batch/" + args[i] + " complete\n") != std::string::npos);
+        CHECK(peaks.jobs == 1);
+        CHECK(peaks.pods == 0);
+    }
 }

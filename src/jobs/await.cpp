@@ -2,6 +2,7 @@
 
 #include "jobs/paths.hpp"
 #include "kube/job_watch.hpp"
+#include "project/labels.hpp"
 #include "util/duration.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -26,14 +27,11 @@ constexpr auto k_progress_every = std::chrono::milliseconds(250);
 std::string progress_text(const kube::JobWatch& watch, Clock::time_point started) {
     const auto waited = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
     if (watch.names().size() == 1) {
-        const auto job = kube::summarize_job(watch.jobs().at(watch.names().front()));
+        const kube::JobSummary& job = watch.job(watch.names().front());
         return fmt::format("waiting for {}: {} {} ({})", job_ref(job.name), job.status,
                            kube::completions_text(job), human_duration(waited));
     }
-    size_t finished = 0;
-    for (const auto& [name, object] : watch.jobs())
-        finished += kube::summarize_job(object).finished ? 1 : 0;
-    return fmt::format("waiting for {} Jobs: {} finished ({})", watch.names().size(), finished,
+    return fmt::format("waiting for {} Jobs: {} finished ({})", watch.names().size(), watch.finished_count(),
                        human_duration(waited));
 }
 
@@ -68,7 +66,7 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
                             const kube::JobWatch& watch, const AwaitOptions& options) {
     std::vector<std::string> waiting;
     for (const std::string& name : watch.names()) {
-        const auto job = kube::summarize_job(watch.jobs().at(name));
+        const kube::JobSummary& job = watch.job(name);
         if (!job.finished) waiting.push_back(fmt::format("{} ({})", job_ref(name), job.status));
     }
     const std::string what = fmt::format("{}", fmt::join(waiting, ", "));
@@ -102,8 +100,14 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     std::vector<std::unique_ptr<kube::JobLogFollower>> followers;
     std::map<std::string, kube::JobLogFollower*> follower_of;
     kube::JobWatch watch(client, namespace_name);
+    watch.prefer_labels({std::string(project::k_label_submission), std::string(project::k_label_definition)});
     for (const nlohmann::json& job : jobs)
         watch.add(job);
+    watch.start();
+    // Many Jobs share one watch of their pods, by the label the Jobs' watch picked them with.
+    std::unique_ptr<kube::PodFeed> feed;
+    if (options.logs && watch.collection_selector())
+        feed = std::make_unique<kube::PodFeed>(client, namespace_name, *watch.collection_selector());
     if (options.logs) {
         kube::LogRequest request = options.log_request;
         if (jobs.size() > 1 && request.prefix == kube::LogPrefix::automatic)
@@ -115,19 +119,25 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
                     if (handlers.log_line) handlers.log_line(line);
                 },
                 note);
+            if (feed) feed->add(*follower);
             follower->start();
             follower_of[job.value("/metadata/name"_json_pointer, std::string())] = follower.get();
             followers.push_back(std::move(follower));
         }
+        if (feed) feed->start();
     }
 
     // Followers learn of their Job's end from the watch, then read what is left before they finish.
     auto finished = [&] {
         if (interrupted() || watch.failed()) return true;
+        if (feed) {
+            if (feed->failure()) return true;
+            feed->poll();
+        }
         bool logs_done = true;
         for (const auto& [name, follower] : follower_of) {
             if (follower->failure()) return true;
-            follower->job_changed(watch.jobs().at(name));
+            follower->job_changed(watch.job(name));
             if (!follower->poll()) logs_done = false;
         }
         return watch.all_finished() && logs_done;
@@ -148,12 +158,13 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     if (interrupted()) {
         std::vector<std::string> running;
         for (const std::string& name : watch.names()) {
-            if (!kube::summarize_job(watch.jobs().at(name)).finished) running.push_back(name);
+            if (!watch.job(name).finished) running.push_back(name);
         }
         if (!running.empty()) note(still_running_hint(running, namespace_name));
         throw Error(ErrorKind::interrupted, "interrupted while waiting");
     }
     if (watch.failed()) throw *watch.failure();
+    if (feed && feed->failure()) throw *feed->failure();
     for (auto& follower : followers) {
         if (follower->failure()) throw *follower->failure();
     }
@@ -161,14 +172,21 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
         timed_out(client, namespace_name, watch, options);
 
     AwaitOutcome result;
+    // The pods of the failed Jobs that no follower read: one list when the Jobs were followed together.
+    std::optional<std::map<std::string, std::vector<nlohmann::json>>> pods_of;
     for (const std::string& name : watch.names()) {
-        const nlohmann::json& object = watch.jobs().at(name);
-        const kube::JobSummary job = kube::summarize_job(object);
+        const kube::JobSummary& job = watch.job(name);
         std::vector<nlohmann::json> pods;
         if (!job.succeeded) {
-            auto found = follower_of.find(name);
-            pods =
-                found != follower_of.end() ? found->second->pod_list() : kube::list_job_pods(client, object);
+            if (auto found = follower_of.find(name); found != follower_of.end()) {
+                pods = found->second->pod_list();
+            } else if (watch.collection_selector()) {
+                if (!pods_of)
+                    pods_of = kube::list_pods_by_job(client, namespace_name, *watch.collection_selector());
+                pods = std::move((*pods_of)[name]);
+            } else {
+                pods = kube::list_pods_by_job(client, namespace_name, watch.pod_selector_of(name))[name];
+            }
         }
         kube::JobResult job_result = kube::job_result(job, pods);
         if (handlers.finished) handlers.finished(job, job_result);

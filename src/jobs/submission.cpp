@@ -5,11 +5,14 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 namespace kq::jobs {
 namespace {
 
 constexpr size_t k_hash_digits = 10;
 constexpr size_t k_max_name = 63;
+constexpr size_t k_submission_digits = 12;
 
 } // namespace
 
@@ -26,6 +29,26 @@ std::string idempotent_job_name(const std::string& namespace_name, const std::st
     while (!stem.empty() && stem.back() == '-')
         stem.pop_back();
     return stem + "-" + digest;
+}
+
+std::string submission_id(const std::string& namespace_name, const std::string& definition,
+                          const std::string& key) {
+    if (key.empty()) {
+        std::random_device source;
+        std::string id;
+        while (id.size() < k_submission_digits)
+            id += fmt::format("{:08x}", source());
+        return id.substr(0, k_submission_digits);
+    }
+    // A prefix of its own keeps it apart from the Job name's digest of the same key.
+    std::string input = "submission";
+    input += '\0';
+    input += namespace_name;
+    input += '\0';
+    input += definition;
+    input += '\0';
+    input += key;
+    return sha256_hex(input).substr(0, k_submission_digits);
 }
 
 std::vector<project::ParamValues> parse_params_lines(const std::string& text, const std::string& file_name) {

@@ -39,6 +39,16 @@ std::string label_of(const nlohmann::json& object, std::string_view label) {
                                                                    : std::string();
 }
 
+// Puts the submission's label on a Job and its pod template; after rendering, so the spec hash that a
+// retried idempotent submission compares does not include it.
+void label_submission(nlohmann::json& manifest, const std::string& id) {
+    if (id.empty() || !manifest.is_object()) return;
+    const std::string label(project::k_label_submission);
+    manifest["metadata"]["labels"][label] = id;
+    if (manifest.contains("spec") && manifest["spec"].is_object() && manifest["spec"].contains("template"))
+        manifest["spec"]["template"]["metadata"]["labels"][label] = id;
+}
+
 // Handles 409 AlreadyExists for a fixed name: the same rendered spec is this submission's own earlier
 // Job (a retried CI step), anything else is a conflict.
 void adopt_existing(kube::Client& client, const std::string& namespace_name, const Submission& submission,
@@ -98,13 +108,14 @@ void create_one(kube::Client& client, const std::string& namespace_name, Submiss
 } // namespace
 
 nlohmann::json Submission::manifest(const Planned& entry) const {
-    if (!shared.is_null()) return shared;
+    if (!shared.is_null()) return shared; // labelled when planned
     project::RenderRequest request = base;
     request.params = params[entry.params];
     if (!entry.fixed_name.empty()) request.name = entry.fixed_name;
     nlohmann::json rendered = project::render_job(*job, request);
     if (claim) make_claim(rendered);
     if (suspend) rendered["spec"]["suspend"] = true;
+    label_submission(rendered, id);
     return rendered;
 }
 
@@ -118,6 +129,7 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
     submission.job = &job;
     submission.idempotency_key = options.idempotency_key;
     submission.suspend = options.suspend;
+    submission.id = submission_id(namespace_name, job.name, options.idempotency_key);
     submission.base.extra_args = options.extra_args;
     if (options.namespace_known) submission.base.namespace_override = namespace_name;
     submission.base.env = options.env;

@@ -52,6 +52,7 @@ struct Submission {
     std::string idempotency_key; // as planned, for the message of a conflict
     bool claim = false;          // --unique: created as a suspended claim (jobs/unique.hpp)
     bool suspend = false;        // --suspend; not part of the spec hash, as kq resume changes it
+    std::string id;              // the submission label's value (project::k_label_submission)
 
     // The manifest of one of its Jobs.
     nlohmann::json manifest(const Planned& entry) const;

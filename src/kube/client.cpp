@@ -632,6 +632,8 @@ void Client::watch_relist(const std::shared_ptr<WatchState>& state) {
             }
             state->resource_version = resource_version;
             state->failures = 0;
+            if (state->handlers.on_listed) state->handlers.on_listed();
+            if (state->cancelled) return;
             watch_connect(state);
         });
 }

@@ -90,6 +90,9 @@ struct WatchHandlers {
     // Called when the watch had to list afresh (410 Gone): forget what you knew, the current objects
     // follow as ADDED events. May be null.
     std::function<void()> on_relist;
+    // Called when such a list has handed over every current object, before watching resumes: an object
+    // not among them is gone. May be null.
+    std::function<void()> on_listed;
     // Called once when the watch ends other than through cancel(): with the error, or without one when
     // on_event returned false.
     std::function<void(std::optional<ApiError> error)> on_end;

@@ -19,6 +19,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto k_terminated_grace = std::chrono::seconds(5);
 constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
+// The least time between the starts of two lists of a PodFeed.
+constexpr auto k_final_list_gap = std::chrono::seconds(1);
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
 
 // The container's status entry in a pod (an init container's too), or nullptr.
@@ -263,11 +265,15 @@ JobLogFollower::~JobLogFollower() {
     if (m_pod_watch) m_client.cancel(*m_pod_watch);
     if (m_final_list) m_client.cancel(*m_final_list);
     for (auto& [key, stream] : m_streams) {
-        if (stream->call) m_client.cancel(*stream->call);
+        if (!stream->call) continue;
+        m_client.cancel(*stream->call);
+        if (m_feed != nullptr) m_feed->return_stream();
     }
 }
 
-void JobLogFollower::start() { start_pod_watch(""); }
+void JobLogFollower::start() {
+    if (m_feed == nullptr) start_pod_watch("");
+}
 
 void JobLogFollower::start_pod_watch(const std::string& resource_version) {
     WatchOptions options;
@@ -300,15 +306,15 @@ void JobLogFollower::start_pod_watch(const std::string& resource_version) {
                                        std::move(handlers));
 }
 
-void JobLogFollower::job_changed(const nlohmann::json& job) {
-    const nlohmann::json* conditions = lookup(job, {"status", "conditions"});
-    if (conditions == nullptr || !conditions->is_array()) return;
-    for (const nlohmann::json& condition : *conditions) {
-        const std::string type = string_at(condition, {"type"});
-        if ((type == "Complete" || type == "Failed") && string_at(condition, {"status"}) == "True") {
-            m_job_finished = true;
-        }
+void JobLogFollower::job_changed(const JobSummary& job) {
+    if (job.finished) m_job_finished = true;
+}
+
+void JobLogFollower::final_listed(const std::set<std::string>& pods) {
+    for (auto& [name, pod] : m_pods) {
+        if (pods.count(name) == 0) pod_changed(pod, true);
     }
+    m_final_list_done = true;
 }
 
 void JobLogFollower::final_list() {
@@ -402,6 +408,7 @@ void JobLogFollower::connect(Stream& stream) {
     };
     handlers.on_end = [this, raw](std::optional<ApiError> error) {
         raw->call.reset();
+        if (m_feed != nullptr) m_feed->return_stream();
         raw->lines.end_of_stream();
         if (!error && raw->terminated) {
             raw->state = Stream::State::done;
@@ -436,7 +443,7 @@ bool JobLogFollower::poll() {
         Stream& stream = *holder;
         switch (stream.state) {
         case Stream::State::waiting:
-            if (stream.started && now >= stream.retry_at) {
+            if (stream.started && now >= stream.retry_at && (m_feed == nullptr || m_feed->take_stream())) {
                 connect(stream);
             } else if (!stream.started && (stream.pod_gone || (stream.terminated && m_job_finished))) {
                 stream.state = Stream::State::done; // it never ran: nothing to read
@@ -445,7 +452,10 @@ bool JobLogFollower::poll() {
         case Stream::State::streaming:
             if (stream.terminated && stream.terminated_at &&
                 now - *stream.terminated_at > k_terminated_grace) {
-                if (stream.call) m_client.cancel(*stream.call);
+                if (stream.call) {
+                    m_client.cancel(*stream.call);
+                    if (m_feed != nullptr) m_feed->return_stream();
+                }
                 stream.call.reset();
                 stream.lines.end_of_stream();
                 stream.state = Stream::State::done;
@@ -455,7 +465,14 @@ bool JobLogFollower::poll() {
         }
         if (stream.state != Stream::State::done) all_done = false;
     }
-    if (m_job_finished && !m_final_list_done && !m_final_list) final_list();
+    if (m_job_finished && !m_final_list_done && !m_final_list) {
+        if (m_feed == nullptr) {
+            final_list();
+        } else if (!m_final_requested) {
+            m_final_requested = true;
+            m_feed->want_final_list(*this);
+        }
+    }
     return m_job_finished && m_final_list_done && all_done;
 }
 
@@ -464,6 +481,97 @@ std::vector<nlohmann::json> JobLogFollower::pod_list() const {
     for (const auto& [name, pod] : m_pods)
         pods.push_back(pod);
     return pods;
+}
+
+PodFeed::PodFeed(Client& client, std::string namespace_name, std::string selector)
+    : m_client(client), m_namespace(std::move(namespace_name)), m_selector(std::move(selector)) {}
+
+PodFeed::~PodFeed() {
+    if (m_watch) m_client.cancel(*m_watch);
+    if (m_list) m_client.cancel(*m_list);
+}
+
+void PodFeed::add(JobLogFollower& follower) {
+    follower.attach(*this);
+    m_followers[follower.job_name()] = &follower;
+}
+
+bool PodFeed::take_stream() {
+    if (m_open_streams >= k_max_log_streams) return false;
+    ++m_open_streams;
+    m_peak_streams = std::max(m_peak_streams, m_open_streams);
+    return true;
+}
+
+void PodFeed::start() { start_watch(""); }
+
+void PodFeed::start_watch(const std::string& resource_version) {
+    WatchOptions options;
+    options.label_selector = m_selector;
+    options.resource_version = resource_version;
+    WatchHandlers handlers;
+    handlers.on_event = [this](const WatchEvent& event) {
+        const std::string version = string_at(event.object, {"metadata", "resourceVersion"});
+        if (!version.empty()) m_version = version;
+        const auto found = m_followers.find(owning_job(event.object));
+        if (found == m_followers.end()) return true;
+        if (event.type == WatchEventType::added || event.type == WatchEventType::modified) {
+            found->second->pod_event(event.object, false);
+        } else if (event.type == WatchEventType::deleted) {
+            found->second->pod_event(event.object, true);
+        }
+        return true;
+    };
+    handlers.on_end = [this](std::optional<ApiError> error) {
+        m_watch.reset();
+        if (!error) return;
+        if (error->forbidden() || error->unauthorized() ||
+            (error->code() >= 400 && error->code() < 500 && error->code() != 429 && !error->gone())) {
+            m_failure = *error;
+            return;
+        }
+        // As a follower's own watch: keep watching from the newest version, one request for all pods.
+        start_watch(error->gone() ? std::string() : m_version);
+    };
+    m_watch = m_client.start_watch(fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
+                                   std::move(handlers));
+}
+
+void PodFeed::poll() {
+    if (m_list || m_waiting.empty() || Clock::now() < m_next_list) return;
+    // Lists of every pod of thousands of Jobs, one a second at most, so that Jobs finishing one after
+    // another do not make a list each.
+    m_next_list = Clock::now() + k_final_list_gap;
+    // One list settles every follower whose Job had finished when it started (see
+    // JobLogFollower::final_list); those that finish meanwhile wait for the next.
+    auto batch = std::make_shared<std::vector<JobLogFollower*>>(std::move(m_waiting));
+    m_waiting.clear();
+    auto seen = std::make_shared<std::map<std::string, std::set<std::string>>>();
+    ListOptions options;
+    options.label_selector = m_selector;
+    m_list = m_client.start_list(
+        fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
+        [this, seen](nlohmann::json& page) {
+            const nlohmann::json* items = lookup(page, {"items"});
+            if (items == nullptr || !items->is_array()) return;
+            for (const nlohmann::json& pod : *items) {
+                const std::string job = owning_job(pod);
+                const auto found = m_followers.find(job);
+                if (found == m_followers.end()) continue;
+                (*seen)[job].insert(string_at(pod, {"metadata", "name"}));
+                found->second->pod_event(pod, false);
+            }
+        },
+        [this, batch, seen](const std::string&, std::optional<ApiError> error) {
+            m_list.reset();
+            if (error) {
+                // Tried again from poll(); the caller's deadline bounds it.
+                m_waiting.insert(m_waiting.end(), batch->begin(), batch->end());
+                return;
+            }
+            for (JobLogFollower* follower : *batch)
+                follower->final_listed((*seen)[follower->job_name()]);
+        });
 }
 
 } // namespace kq::kube

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "kube/client.hpp"
+#include "kube/job_status.hpp"
 #include "kube/log_lines.hpp"
 #include "util/pattern.hpp"
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,8 @@ std::vector<std::string> log_containers(const nlohmann::json& pod, const LogRequ
 void print_job_logs(Client& client, const nlohmann::json& job, const LogRequest& request, const LineSink& out,
                     const NoteSink& note);
 
+class PodFeed;
+
 // Follows the logs of every pod of a Job as they are written, including pods created later, through
 // Pending and ContainerCreating, resuming dropped streams without losing or repeating a line. It ends
 // on the pods' and the Job's status, never on the end of a stream alone: a stream that stays open
@@ -72,12 +76,25 @@ public:
     JobLogFollower(const JobLogFollower&) = delete;
     JobLogFollower& operator=(const JobLogFollower&) = delete;
 
-    // Starts watching the Job's pods.
+    // Starts watching the Job's pods, through its own watch unless attached to a PodFeed.
     void start();
+
+    // Gets the Job's pods from a feed shared with other followers instead of a watch of its own, and
+    // opens log streams only as the feed allows. Call before start().
+    void attach(PodFeed& feed) { m_feed = &feed; }
+
+    // The Job followed.
+    const std::string& job_name() const { return m_job_name; }
 
     // Tells the follower the Job's newest state; once it has finished, the follower reads what is
     // left and ends.
-    void job_changed(const nlohmann::json& job);
+    void job_changed(const JobSummary& job);
+
+    // A pod of the Job changed or was deleted (from a PodFeed).
+    void pod_event(const nlohmann::json& pod, bool deleted) { pod_changed(pod, deleted); }
+
+    // A list made after the Job finished found these pods of it (from a PodFeed): any other is gone.
+    void final_listed(const std::set<std::string>& pods);
 
     // Moves timers along (retries, grace periods) and tells whether everything has been read.
     bool poll();
@@ -111,11 +128,69 @@ private:
     std::map<std::pair<std::string, std::string>, std::unique_ptr<Stream>> m_streams;
     std::optional<CallId> m_pod_watch;
     std::optional<CallId> m_final_list;
+    PodFeed* m_feed = nullptr;
+    bool m_final_requested = false; // asked the feed for the final list
     bool m_job_finished = false;
     bool m_final_list_done = false;
     bool m_prefixing = false;
     std::optional<ApiError> m_failure;
     std::string m_pod_version;
+};
+
+// The most log streams the followers attached to one PodFeed keep open at once; a container that has
+// run waits for a free one, and reads from its start (or where it stopped) when it gets it.
+inline constexpr size_t k_max_log_streams = 64;
+
+// The pods of many Jobs through one watch of the namespace's pods by a label selector the Jobs' pods
+// share, handed to the follower of the Job that owns each pod; once Jobs finish, one list at a time
+// settles the pods of all those waiting for it. Bounds the log streams of its followers to
+// k_max_log_streams. Runs inside Client::run.
+class PodFeed {
+public:
+    PodFeed(Client& client, std::string namespace_name, std::string selector);
+    ~PodFeed();
+    PodFeed(const PodFeed&) = delete;
+    PodFeed& operator=(const PodFeed&) = delete;
+
+    // Hands the pods of the follower's Job to it (and attaches it).
+    void add(JobLogFollower& follower);
+
+    // Starts watching the pods.
+    void start();
+
+    // Starts the list that the followers waiting for one need; call from the run loop.
+    void poll();
+
+    // A watch or list of the pods that failed for good, if any.
+    const std::optional<ApiError>& failure() const { return m_failure; }
+
+    // Takes one of the log streams allowed, if one is free.
+    bool take_stream();
+
+    // Gives a log stream back.
+    void return_stream() { --m_open_streams; }
+
+    // The most log streams that were open at once (for tests).
+    size_t peak_streams() const { return m_peak_streams; }
+
+    // Asks for a list of the pods once the follower's Job has finished.
+    void want_final_list(JobLogFollower& follower) { m_waiting.push_back(&follower); }
+
+private:
+    void start_watch(const std::string& resource_version);
+
+    Client& m_client;
+    std::string m_namespace;
+    std::string m_selector;
+    std::map<std::string, JobLogFollower*> m_followers; // by Job name
+    std::vector<JobLogFollower*> m_waiting;             // for a final list
+    std::optional<CallId> m_watch;
+    std::optional<CallId> m_list;
+    std::string m_version;
+    std::chrono::steady_clock::time_point m_next_list{}; // when the next list may start
+    size_t m_open_streams = 0;
+    size_t m_peak_streams = 0;
+    std::optional<ApiError> m_failure;
 };
 
 } // namespace kq::kube

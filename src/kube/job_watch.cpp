@@ -17,6 +17,16 @@ std::string metadata_string(const nlohmann::json& object, const char* key) {
     return value != metadata->end() && value->is_string() ? value->get<std::string>() : std::string();
 }
 
+std::optional<std::string> label_value(const nlohmann::json& object, const std::string& key) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) return std::nullopt;
+    const auto labels = metadata->find("labels");
+    if (labels == metadata->end() || !labels->is_object()) return std::nullopt;
+    const auto value = labels->find(key);
+    if (value == labels->end() || !value->is_string()) return std::nullopt;
+    return value->get<std::string>();
+}
+
 // Errors that a later attempt may not meet: the server is down, restarting or overloaded.
 bool transient(const ApiError& error) {
     return error.unreachable() || error.code() == 429 || error.code() >= 500 || error.gone();
@@ -40,39 +50,83 @@ void JobWatch::add(const nlohmann::json& job) {
     const std::string name = metadata_string(job, "name");
     if (m_jobs.count(name) != 0) return;
     m_order.push_back(name);
+    Followed& followed = m_jobs[name];
+    followed.summary.name = name;
+    followed.pod_selector = pod_selector(job);
+    for (const std::string& key : m_label_keys) {
+        const std::optional<std::string> value = label_value(job, key);
+        auto found = m_shared.find(key);
+        if (found == m_shared.end())
+            m_shared.emplace(key, m_order.size() == 1 ? value : std::nullopt);
+        else if (found->second != value)
+            found->second.reset();
+    }
     update(job);
-    if (!summarize_job(job).finished) start(name, metadata_string(job, "resourceVersion"));
+    if (!m_started || followed.summary.finished) return;
+    // A Job added while watching (kq creates it later): the collection watch sees it if it carries the
+    // collection's label; else it gets a watch of its own.
+    if (m_collection && !m_collection->empty()) {
+        const auto equals = m_collection->find('=');
+        if (label_value(job, m_collection->substr(0, equals)) == m_collection->substr(equals + 1)) return;
+    } else if (m_collection) {
+        return;
+    }
+    start_named(name, metadata_string(job, "resourceVersion"));
 }
 
-bool JobWatch::all_finished() const {
-    for (const auto& [name, job] : m_jobs) {
-        if (!summarize_job(job).finished) return false;
+void JobWatch::start() {
+    if (m_started) return;
+    m_started = true;
+    if (all_finished()) return;
+    if (m_order.size() - m_finished > k_max_named_watches) {
+        start_collection();
+        return;
     }
-    return true;
+    for (const std::string& name : m_order) {
+        if (!m_jobs.at(name).summary.finished) start_named(name, m_versions[name]);
+    }
 }
 
 void JobWatch::update(const nlohmann::json& job) {
     const std::string name = metadata_string(job, "name");
+    auto found = m_jobs.find(name);
+    if (found == m_jobs.end()) return;
+    Followed& followed = found->second;
+    const std::string uid = metadata_string(job, "uid");
+    if (!followed.uid.empty() && !uid.empty() && uid != followed.uid) {
+        deleted(name); // another Job of the same name: the one followed is gone
+        return;
+    }
+    if (!uid.empty()) followed.uid = uid;
     m_versions[name] = metadata_string(job, "resourceVersion");
-    m_jobs[name] = job;
-    if (m_on_change) m_on_change(summarize_job(job));
+    // A finished Job stays finished: an older state (from a list served from the watch cache) does not
+    // take it back.
+    if (followed.summary.finished) return;
+    followed.summary = summarize_job(job);
+    if (followed.summary.name.empty()) followed.summary.name = name;
+    if (followed.summary.finished) ++m_finished;
+    if (m_on_change) m_on_change(followed.summary);
 }
 
-void JobWatch::start(const std::string& name, const std::string& resource_version) {
+void JobWatch::deleted(const std::string& name) {
+    if (m_failure) return;
+    m_failure = Error(ErrorKind::cluster, fmt::format("job.batch/{} was deleted while waiting for it", name));
+}
+
+void JobWatch::start_named(const std::string& name, const std::string& resource_version) {
     WatchOptions options;
     options.resource_version = resource_version;
     options.field_selector = "metadata.name=" + name;
     WatchHandlers handlers;
     handlers.on_event = [this, name](const WatchEvent& event) {
         if (event.type == WatchEventType::deleted) {
-            m_failure =
-                Error(ErrorKind::cluster, fmt::format("job.batch/{} was deleted while waiting for it", name));
+            deleted(name);
             return false;
         }
         if (event.type != WatchEventType::added && event.type != WatchEventType::modified) return true;
         if (metadata_string(event.object, "name") != name) return true;
         update(event.object);
-        return !summarize_job(event.object).finished;
+        return !m_jobs.at(name).summary.finished && !m_failure;
     };
     handlers.on_end = [this, name](std::optional<ApiError> error) {
         m_watches.erase(name);
@@ -83,10 +137,107 @@ void JobWatch::start(const std::string& name, const std::string& resource_versio
         }
         // The client already retried with backoff; while the Job is unfinished, keep at it from the
         // newest version seen. The caller's deadline bounds how long.
+        ++m_recoveries;
         const auto version = error->gone() ? std::string() : m_versions[name];
-        start(name, version);
+        start_named(name, version);
     };
     m_watches[name] = m_client.start_watch(jobs_collection(m_namespace), options, std::move(handlers));
+}
+
+void JobWatch::start_collection() {
+    std::string selector;
+    for (const std::string& key : m_label_keys) {
+        const auto found = m_shared.find(key);
+        if (found != m_shared.end() && found->second) {
+            selector = key + "=" + *found->second;
+            break;
+        }
+    }
+    m_collection = selector;
+    // One list brings every followed Job up to date (and finds those deleted since they were read);
+    // the watch goes on from the list's version.
+    ListOptions options;
+    options.label_selector = selector;
+    auto seen = std::make_shared<std::set<std::string>>();
+    m_watches[""] = m_client.start_list(
+        jobs_collection(m_namespace), options,
+        [this, seen](nlohmann::json& page) {
+            const auto items = page.find("items");
+            if (items == page.end() || !items->is_array()) return;
+            for (const nlohmann::json& item : *items) {
+                const std::string name = metadata_string(item, "name");
+                if (m_jobs.count(name) == 0) continue;
+                seen->insert(name);
+                update(item);
+            }
+        },
+        [this, seen](const std::string& resource_version, std::optional<ApiError> error) {
+            m_watches.erase("");
+            if (error) {
+                if (!transient(*error)) {
+                    m_failure = *error;
+                    return;
+                }
+                ++m_recoveries;
+                start_collection();
+                return;
+            }
+            for (const std::string& name : m_order) {
+                if (seen->count(name) == 0 && !m_jobs.at(name).summary.finished) deleted(name);
+            }
+            if (!m_failure && !all_finished()) watch_collection(resource_version);
+        });
+}
+
+void JobWatch::watch_collection(const std::string& resource_version) {
+    m_collection_version = resource_version;
+    WatchOptions options;
+    options.resource_version = resource_version;
+    options.label_selector = *m_collection;
+    WatchHandlers handlers;
+    handlers.on_event = [this](const WatchEvent& event) {
+        const std::string name = metadata_string(event.object, "name");
+        if (const std::string version = metadata_string(event.object, "resourceVersion"); !version.empty())
+            m_collection_version = version;
+        const auto found = m_jobs.find(name);
+        if (found == m_jobs.end()) return true;
+        if (event.type == WatchEventType::deleted) {
+            // Another Job of the same name deleted is not the one followed.
+            const std::string uid = metadata_string(event.object, "uid");
+            if (uid.empty() || found->second.uid.empty() || uid == found->second.uid) deleted(name);
+        } else {
+            m_relisted.insert(name);
+            update(event.object);
+        }
+        return !m_failure && !all_finished();
+    };
+    handlers.on_relist = [this] {
+        ++m_recoveries;
+        m_relisted.clear();
+    };
+    handlers.on_listed = [this] {
+        for (const std::string& name : m_order) {
+            if (m_relisted.count(name) == 0 && !m_jobs.at(name).summary.finished) deleted(name);
+        }
+        m_relisted.clear();
+    };
+    handlers.on_end = [this](std::optional<ApiError> error) {
+        m_watches.erase("");
+        if (!error) return;
+        if (!transient(*error)) {
+            m_failure = *error;
+            return;
+        }
+        // The client already retried with backoff; keep at it from the newest version seen, one request
+        // for all the Jobs. The caller's deadline bounds how long.
+        ++m_recoveries;
+        if (error->gone()) {
+            start_collection();
+            return;
+        }
+        watch_collection(m_collection_version);
+    };
+    m_watches[""] = m_client.start_watch(jobs_collection(m_namespace), options, std::move(handlers));
 }
 
 std::string pod_selector(const nlohmann::json& job) {
@@ -117,6 +268,37 @@ std::vector<nlohmann::json> list_job_pods(Client& client, const nlohmann::json& 
                     if (!page.contains("items") || !page["items"].is_array()) return;
                     for (nlohmann::json& pod : page["items"])
                         pods.push_back(std::move(pod));
+                });
+    return pods;
+}
+
+std::string owning_job(const nlohmann::json& pod) {
+    if (!pod.is_object()) return {};
+    const auto metadata = pod.find("metadata");
+    if (metadata == pod.end() || !metadata->is_object()) return {};
+    const auto owners = metadata->find("ownerReferences");
+    if (owners == metadata->end() || !owners->is_array()) return {};
+    for (const nlohmann::json& owner : *owners) {
+        if (!owner.is_object() || owner.value("kind", "") != "Job" || !owner.value("controller", false))
+            continue;
+        const auto name = owner.find("name");
+        if (name != owner.end() && name->is_string()) return name->get<std::string>();
+    }
+    return label_value(pod, k_job_name_label).value_or("");
+}
+
+std::map<std::string, std::vector<nlohmann::json>>
+list_pods_by_job(Client& client, const std::string& namespace_name, const std::string& selector) {
+    std::map<std::string, std::vector<nlohmann::json>> pods;
+    ListOptions options;
+    options.label_selector = selector;
+    client.list(fmt::format("/api/v1/namespaces/{}/pods", namespace_name), options,
+                [&](nlohmann::json& page) {
+                    if (!page.contains("items") || !page["items"].is_array()) return;
+                    for (nlohmann::json& pod : page["items"]) {
+                        std::string job = owning_job(pod);
+                        if (!job.empty()) pods[job].push_back(std::move(pod));
+                    }
                 });
     return pods;
 }

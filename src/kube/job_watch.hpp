@@ -5,36 +5,55 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace kq::kube {
 
-// Follows Jobs by name until each has finished (Complete or Failed), through one watch per Job that
-// resumes after dropped connections, lists afresh on 410 Gone, and is started again when it gives
-// up on an unreachable server. Runs inside Client::run.
+// Follows Jobs until each has finished (Complete or Failed). A few Jobs are watched by name, one
+// watch each; more (beyond k_max_named_watches) through one list and one watch of the namespace's
+// Jobs, by a label the Jobs share (their submission, else their definition) and filtered by name, so
+// that following thousands of Jobs costs one watch. Either way a dropped watch resumes from the last
+// resourceVersion seen (one request per watch), 410 Gone lists afresh once, and a followed Job deleted
+// meanwhile is an error naming it. Keeps a JobSummary per Job, not its object. Runs inside Client::run.
 class JobWatch {
 public:
     // Called whenever a followed Job changes.
     using ChangeHandler = std::function<void(const JobSummary& job)>;
+
+    // How many unfinished Jobs are watched one by one; more share one watch of the collection.
+    static constexpr size_t k_max_named_watches = 3;
 
     JobWatch(Client& client, std::string namespace_name, ChangeHandler on_change = nullptr);
     ~JobWatch();
     JobWatch(const JobWatch&) = delete;
     JobWatch& operator=(const JobWatch&) = delete;
 
-    // Starts following a Job. Its current state is read first, so a missing Job throws ApiError
-    // (`jobs.batch "x" not found`) here; a Job already finished needs no watch.
+    // The labels that may pick the followed Jobs for a collection watch, in order of preference: the
+    // first whose value all of them share becomes its label selector. Set before start().
+    void prefer_labels(std::vector<std::string> keys) { m_label_keys = std::move(keys); }
+
+    // Adds a Job by name, reading its current state first, so a missing Job throws ApiError
+    // (`jobs.batch "x" not found`) here.
     void add(const std::string& name);
 
-    // Starts following a Job whose object the caller already has (just created, or listed).
+    // Adds a Job whose object the caller already has (just created, or listed).
     void add(const nlohmann::json& job);
 
+    // Starts watching the Jobs added so far; a Job added later is watched as it is added. Jobs
+    // already finished need no watch.
+    void start();
+
     // True when every followed Job has finished.
-    bool all_finished() const;
+    bool all_finished() const { return m_finished == m_order.size(); }
+
+    // How many followed Jobs have finished.
+    size_t finished_count() const { return m_finished; }
 
     // True when a watch failed for good (forbidden, deleted Job); failure() says why.
     bool failed() const { return m_failure.has_value(); }
@@ -42,23 +61,50 @@ public:
     // What made the watch fail for good.
     const std::optional<Error>& failure() const { return m_failure; }
 
-    // The newest object of each followed Job, by name.
-    const std::map<std::string, nlohmann::json>& jobs() const { return m_jobs; }
+    // The newest summary of a followed Job.
+    const JobSummary& job(const std::string& name) const { return m_jobs.at(name).summary; }
+
+    // The label selector that picks a followed Job's pods.
+    const std::string& pod_selector_of(const std::string& name) const { return m_jobs.at(name).pod_selector; }
 
     // The Jobs followed, in the order added.
     const std::vector<std::string>& names() const { return m_order; }
 
+    // The label selector of the collection watch ("" for the whole namespace), or nullopt while the
+    // Jobs are watched by name.
+    const std::optional<std::string>& collection_selector() const { return m_collection; }
+
+    // Watch and list requests sent to resume after a drop or an API server restart (for -v and tests).
+    int recoveries() const { return m_recoveries; }
+
 private:
-    void start(const std::string& name, const std::string& resource_version);
+    struct Followed {
+        JobSummary summary;
+        std::string uid;
+        std::string pod_selector;
+    };
+
+    void start_named(const std::string& name, const std::string& resource_version);
+    void start_collection();
+    void watch_collection(const std::string& resource_version);
     void update(const nlohmann::json& job);
+    void deleted(const std::string& name);
 
     Client& m_client;
     std::string m_namespace;
     ChangeHandler m_on_change;
-    std::map<std::string, nlohmann::json> m_jobs;
-    std::map<std::string, CallId> m_watches;
-    std::map<std::string, std::string> m_versions; // the newest resourceVersion seen per Job
+    std::map<std::string, Followed> m_jobs;
+    std::map<std::string, std::string> m_versions; // the newest resourceVersion seen per Job (by name)
+    std::map<std::string, CallId> m_watches;       // by name, or "" for the collection's
     std::vector<std::string> m_order;
+    size_t m_finished = 0;
+    bool m_started = false;
+    std::optional<std::string> m_collection;
+    std::string m_collection_version;
+    std::vector<std::string> m_label_keys;
+    std::map<std::string, std::optional<std::string>> m_shared; // per key: the value all Jobs share
+    std::set<std::string> m_relisted; // the followed Jobs a relist (410) found, until it ends
+    int m_recoveries = 0;
     std::optional<Error> m_failure;
 };
 
@@ -68,5 +114,13 @@ std::string pod_selector(const nlohmann::json& job);
 
 // Lists a Job's pods.
 std::vector<nlohmann::json> list_job_pods(Client& client, const nlohmann::json& job);
+
+// Lists the pods of several Jobs with one request per page: the namespace's pods by `selector` (the
+// Jobs' shared label, or "" for all), grouped by the Job that owns them (by name).
+std::map<std::string, std::vector<nlohmann::json>>
+list_pods_by_job(Client& client, const std::string& namespace_name, const std::string& selector);
+
+// The name of the Job that owns a pod (its controller ownerReference of kind Job), or "".
+std::string owning_job(const nlohmann::json& pod);
 
 } // namespace kq::kube

@@ -15,6 +15,9 @@ inline constexpr std::string_view k_label_definition = "kq.dev/definition";
 // The first 16 hex digits of the SHA-256 of the rendered manifest (without its name), so equal
 // renders can be recognised (idempotency).
 inline constexpr std::string_view k_label_spec_hash = "kq.dev/spec-hash";
+// The id of one `kq submit` (12 hex digits), on each of its Jobs and their pods, so that kq can follow
+// all of them through one watch of the collection; set when the Job is created, not in the spec hash.
+inline constexpr std::string_view k_label_submission = "kq.dev/submission";
 // Labels and annotations under this prefix belong to kq.
 inline constexpr std::string_view k_reserved_prefix = "kq.dev/";
 // The value of k_label_managed_by.

@@ -425,6 +425,56 @@ TEST_SUITE("faults") {
         apiserver.start();
     }
 
+    TEST_CASE(
+        "an API server restart in the middle of a 40-Job wait: each result once, one request per watch") {
+        Scene scene;
+        TestNamespace ns("kq-restart40");
+        ApiServer apiserver;
+        KqProcess kq(scene.args(ns.name(), {"-v", "submit", "late-fail", "--count", "40", "--wait"}));
+        // The collection's watch is open once -v says it streams.
+        wait_for_text([&] { return kq.err(); }, "(streaming)");
+        std::this_thread::sleep_for(1s);
+        apiserver.kill();
+        std::this_thread::sleep_for(2s);
+        apiserver.start();
+        CHECK(kq.wait(240s) == 4);
+        const std::string err = kq.err();
+        // Each Job's failure told once, on stderr ("kq: job.batch/NAME failed: container ..."), each Job
+        // named in one.
+        std::set<std::string> named;
+        size_t failures = 0;
+        for (const std::string& line : lines_of(err)) {
+            const size_t at = line.find("job.batch/late-fail-");
+            if (at == std::string::npos || line.find(" failed: container ") == std::string::npos ||
+                line.find(" Jobs failed; the first: ") != std::string::npos)
+                continue;
+            ++failures;
+            named.insert(line.substr(at, line.find(' ', at) - at));
+        }
+        CHECK(failures == 40);
+        CHECK(named.size() == 40);
+        // The Jobs are watched through the collection: never one watch per Job. After the restart the
+        // one watch resumes with one request; when the restarted server no longer has that version
+        // (410 Gone, in the stream), one list and one watch more. Attempts refused while the server was
+        // away are counted apart.
+        size_t watches = 0;
+        size_t lists = 0;
+        size_t refused = 0;
+        for (const std::string& line : lines_of(err)) {
+            if (!line.starts_with("GET ") || line.find("/jobs?") == std::string::npos) continue;
+            CHECK(line.find("fieldSelector=metadata.name") == std::string::npos);
+            const bool watch = line.find("watch=true") != std::string::npos;
+            if (watch && line.ends_with("(streaming)")) ++watches;
+            if (!watch && line.find(" 200 OK") != std::string::npos) ++lists;
+            if (watch && line.find(" failed (") != std::string::npos) ++refused;
+        }
+        MESSAGE("40-Job wait across an API server restart: ", watches, " jobs watches answered, ", lists,
+                " lists, ", refused, " refused attempts while away");
+        CHECK(err.find("stream broke") != std::string::npos);
+        CHECK(watches >= 2);
+        CHECK(watches + lists <= 5); // a list and a watch, a resume, and at most one relist (list, watch)
+    }
+
     TEST_CASE("a throttling API server (429): --count 300 makes exactly 300 Jobs") {
         Scene scene;
         ApiServer apiserver;

@@ -48,7 +48,10 @@ json job(const std::string& name, const std::string& state,
 // A pod of a Job whose container "main" exited with `code`.
 json failed_pod(const std::string& job_name, int code) {
     return {
-        {"metadata", {{"name", job_name + "-p1"}, {"namespace", "batch"}}},
+        {"metadata",
+         {{"name", job_name + "-p1"},
+          {"namespace", "batch"},
+          {"ownerReferences", {{{"kind", "Job"}, {"name", job_name}, {"controller", true}}}}}},
         {"spec", {{"containers", {{{"name", "main"}}}}}},
         {"status",
          {{"containerStatuses",
@@ -66,6 +69,15 @@ struct WaitServer {
         if (request.path() == "/api/v1/namespaces/batch/pods")
             return json_answer(
                 200, {{"kind", "PodList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", pods}});
+        // More than three Jobs are followed through one list and one watch of the collection.
+        if (request.path() == "/apis/batch/v1/namespaces/batch/jobs" &&
+            request.target.find("watch=") == std::string::npos) {
+            json items = json::array();
+            for (const auto& [name, object] : final_state)
+                items.push_back(object);
+            return json_answer(
+                200, {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", items}});
+        }
         if (request.path() == "/apis/batch/v1/namespaces/batch/jobs" &&
             request.target.find("watch=") != std::string::npos) {
             FakeResponse response;
@@ -198,5 +210,36 @@ TEST_CASE("await: a wait that outlasts its timeout is an error with exit 124 nam
         CHECK(error.exit_status() == 124);
         CHECK(std::string(error.what()) ==
               "timed out after 300ms waiting for job.batch/b (Running), job.batch/c (Running)");
+    }
+}
+
+TEST_CASE(
+    "await: more than three Jobs are read through one list of the collection, results from one pods list") {
+    WaitServer script;
+    std::vector<json> jobs;
+    for (const char* name : {"m1", "m2", "m3", "m4", "m5"}) {
+        script.final_state[name] = job(name, std::string(name) == "m4" ? "failed" : "complete");
+        jobs.push_back(job(name, "running"));
+    }
+    script.pods = {failed_pod("m4", 6), failed_pod("m2", 9)}; // m2 succeeded: its pod is not read
+    const Waited waited = wait_for(script, jobs);
+    CHECK(waited.finished == std::vector<std::string>{"m1 complete", "m2 complete", "m3 complete",
+                                                      "m4 failed 6", "m5 complete"});
+    CHECK(waited.outcome.exit_code == 6);
+}
+
+TEST_CASE("await: a followed Job missing from the collection's list was deleted: an error naming it") {
+    WaitServer script;
+    std::vector<json> jobs;
+    for (const char* name : {"n1", "n2", "n3", "n4"}) {
+        if (std::string(name) != "n3") script.final_state[name] = job(name, "complete");
+        jobs.push_back(job(name, "running"));
+    }
+    try {
+        (void)wait_for(script, jobs);
+        FAIL("no error");
+    } catch (const kq::Error& error) {
+        CHECK(error.kind() == kq::ErrorKind::cluster);
+        CHECK(std::string(error.what()) == "job.batch/n3 was deleted while waiting for it");
     }
 }

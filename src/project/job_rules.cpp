@@ -1,6 +1,7 @@
 #include "project/job_rules.hpp"
 
 #include "project/schema.hpp"
+#include "project/templating.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>

@@ -22,7 +22,8 @@ struct CronField {
     std::string_view name;
     unsigned min;
     unsigned max;
-    std::span<const std::string_view> names; // month names stand for 1-12, weekday names for 0-6
+    std::span<const std::string_view> names; // names[i] stands for first_name + i
+    unsigned first_name = 0;
 };
 
 constexpr std::array<std::string_view, 12> k_month_names = {"jan", "feb", "mar", "apr", "may", "jun",
@@ -34,7 +35,7 @@ std::optional<unsigned> name_value(std::string_view text, const CronField& field
     if (field.names.empty()) return std::nullopt;
     const std::string lowered = lower(text);
     for (size_t i = 0; i < field.names.size(); ++i) {
-        if (field.names[i] == lowered) return static_cast<unsigned>(i) + (field.name == "month" ? 1U : 0U);
+        if (field.names[i] == lowered) return static_cast<unsigned>(i) + field.first_name;
     }
     return std::nullopt;
 }
@@ -333,11 +334,11 @@ std::optional<CronSchedule> parse_cron(std::string_view text, std::string& error
         return std::nullopt;
     }
     static const std::array<CronField, 5> k_fields = {{
-        {"minute", 0, 59, {}},
-        {"hour", 0, 23, {}},
-        {"day-of-month", 1, 31, {}},
-        {"month", 1, 12, k_month_names},
-        {"day-of-week", 0, 6, k_weekday_names},
+        {"minute", 0, 59, {}, 0},
+        {"hour", 0, 23, {}, 0},
+        {"day-of-month", 1, 31, {}, 0},
+        {"month", 1, 12, k_month_names, 1},
+        {"day-of-week", 0, 6, k_weekday_names, 0},
     }};
     CronSchedule schedule;
     bool unused_star = false;

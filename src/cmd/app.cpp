@@ -38,6 +38,7 @@ constexpr CommandSpec k_commands[] = {
     {"delete", "Delete Jobs and their pods: by name, definition, label, state or age", setup_delete},
     {"suspend", "Suspend Jobs (spec.suspend): their running pods stop, no new pod starts", setup_suspend},
     {"resume", "Resume suspended Jobs: their pods start again", setup_resume},
+    {"queues", "List the namespace's Kueue LocalQueues with their pending and admitted counts", setup_queues},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
 };

@@ -35,6 +35,7 @@ void setup_delete(CLI::App& command, Context& context);
 // `resume`, which is `suspend` the other way round, is set up in suspend.cpp beside it.
 void setup_suspend(CLI::App& command, Context& context);
 void setup_resume(CLI::App& command, Context& context);
+void setup_queues(CLI::App& command, Context& context);
 void setup_context(CLI::App& command, Context& context);
 void setup_completion(CLI::App& command, Context& context);
 

@@ -32,13 +32,16 @@ events of the Job and its pods. The exit status is 0 whatever state the Job is i
            "active", "succeeded", "failed", "creationTimestamp", "startTime", "completionTime",
            "duration", "durationSeconds"},
    "conditions": [{"type", "status", "reason", "message", "lastTransitionTime"}],
+   "queue": null, or for a Job in a Kueue LocalQueue {"name", "workload": null (not made yet) or
+            {"name", "clusterQueue", "quotaReserved", "admitted", "conditions": [...as above]}},
    "pods": [{"name", "phase", "reason", "message", "node", "restarts", "terminating",
              "creationTimestamp", "containers": [{"name", "init", "state", "reason", "message",
              "exitCode", "restarts", "lastReason", "lastExitCode"}]}],
    "events": [{"type", "reason", "object", "message", "count", "firstTimestamp",
                "lastTimestamp", "age"}]}
-"status" is Pending, Running, Suspended, Complete or Failed; a container's "state" is waiting,
-running or terminated; times are RFC 3339 in UTC; "object" is "job/NAME" or "pod/NAME".
+"status" is Pending, Running, Queued (waiting for Kueue to admit it), Suspended, Complete or Failed; a
+container's "state" is waiting, running or terminated; times are RFC 3339 in UTC; "object" is
+"job/NAME", "pod/NAME" or "workload/NAME".
 
 Examples:
   # Why did this Job fail?

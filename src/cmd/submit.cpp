@@ -6,6 +6,7 @@
 #include "cmd/support/output.hpp"
 #include "cmd/support/project_loading.hpp"
 #include "cmd/support/targets.hpp"
+#include "jobs/queue.hpp"
 #include "jobs/unique.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
@@ -28,25 +29,28 @@ namespace {
 // Every flag and argument of `kq submit` and `kq run`.
 struct SubmitOptions {
     std::string job;
-    std::vector<std::string> params;  // -p NAME=VALUE
-    std::string name;                 // --name
-    std::string output;               // -o yaml|json|name
-    std::string dry_run = "none";     // --dry-run none|client|server
-    bool wait = false;                // --wait
-    bool logs = false;                // --logs/-f
-    std::string timeout;              // --timeout
-    std::string idempotency_key;      // --idempotency-key
-    bool unique = false;              // --unique
-    bool suspend = false;             // --suspend (submit only)
-    int count = 1;                    // --count
-    std::string params_file;          // --params-file
-    std::string cleanup = "never";    // --cleanup never|on-success|always
-    bool timestamps = false;          // --timestamps
-    bool prefix = false;              // --prefix
-    bool no_prefix = false;           // --no-prefix
-    std::vector<std::string> include; // --include REGEX: only log lines matching one
-    std::vector<std::string> exclude; // --exclude REGEX: no log line matching one
-    std::string log_output;           // kq run -o json: log lines as JSON objects
+    std::vector<std::string> params;     // -p NAME=VALUE
+    std::string name;                    // --name
+    std::string output;                  // -o yaml|json|name
+    std::string dry_run = "none";        // --dry-run none|client|server
+    bool wait = false;                   // --wait
+    bool logs = false;                   // --logs/-f
+    std::string timeout;                 // --timeout
+    bool timeout_includes_queue = false; // --timeout-includes-queue
+    std::string idempotency_key;         // --idempotency-key
+    bool unique = false;                 // --unique
+    bool suspend = false;                // --suspend (submit only)
+    std::string queue;                   // --queue LQ: Kueue's LocalQueue
+    std::string priority;                // --priority CLASS: Kueue's WorkloadPriorityClass
+    int count = 1;                       // --count
+    std::string params_file;             // --params-file
+    std::string cleanup = "never";       // --cleanup never|on-success|always
+    bool timestamps = false;             // --timestamps
+    bool prefix = false;                 // --prefix
+    bool no_prefix = false;              // --no-prefix
+    std::vector<std::string> include;    // --include REGEX: only log lines matching one
+    std::vector<std::string> exclude;    // --exclude REGEX: no log line matching one
+    std::string log_output;              // kq run -o json: log lines as JSON objects
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
     bool is_run = false; // kq run: logs and wait always, the result as the exit status
 };
@@ -111,6 +115,8 @@ Submission plan(const SubmitOptions& options, const project::JobDef& job, const 
     plan.extra_args = options.args->args;
     plan.namespace_known = namespace_known;
     plan.suspend = options.suspend;
+    if (!options.queue.empty()) plan.queue = options.queue;
+    if (!options.priority.empty()) plan.priority = options.priority;
     plan.env = process_env;
     return jobs::plan(job, namespace_name, plan);
 }
@@ -235,6 +241,16 @@ void run_submit(SubmitOptions options, Context& context) {
             .name;
     Submission submission = plan(options, job, namespace_name);
     std::vector<Planned>& planned = submission.entries;
+    // A Job for a Kueue queue that does not exist would wait for ever: refuse before creating anything.
+    if (const std::string queue = jobs::queue_of(submission.manifest(planned.front())); !queue.empty()) {
+        if (options.suspend) {
+            fail(ErrorKind::usage,
+                 "--suspend: a Job in Kueue queue \"{}\" stays suspended until Kueue admits "
+                 "it, and Kueue then resumes it; drop --suspend or the queue",
+                 queue);
+        }
+        jobs::require_local_queue(*client, namespace_name, queue);
+    }
     const std::string dry_run_query = options.dry_run == "server" ? "All" : "";
     if (options.unique && !dry_run_query.empty()) {
         jobs::check_unique(*client, namespace_name, job.name, planned.front().fixed_name);
@@ -281,6 +297,7 @@ void run_submit(SubmitOptions options, Context& context) {
     await.logs = options.logs;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
+    await.timeout_includes_queue = options.timeout_includes_queue;
     await.log_request.timestamps = options.timestamps;
     await.log_request.prefix = prefix_choice(options.prefix, options.no_prefix);
     await.log_request.color = context.out_is_terminal && context.color();
@@ -324,6 +341,9 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
         .add_option("--timeout", options->timeout,
                     "Give up waiting after this long (e.g. 10m); default: no limit")
         ->type_name("DURATION");
+    command.add_flag(
+        "--timeout-includes-queue", options->timeout_includes_queue,
+        "Count the time the Jobs wait in a Kueue queue against --timeout (default: it does not)");
     command
         .add_option(
             "--idempotency-key", options->idempotency_key,
@@ -341,6 +361,15 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
                     "Delete the Jobs after waiting: never, on-success or always")
         ->check(CLI::IsMember({"never", "on-success", "always"}))
         ->capture_default_str();
+    command
+        .add_option("--queue", options->queue,
+                    "Submit to this Kueue LocalQueue: the Job is created suspended and runs when Kueue "
+                    "admits it (overrides the definition's queue)")
+        ->type_name("LOCALQUEUE");
+    command
+        .add_option("--priority", options->priority,
+                    "The Kueue WorkloadPriorityClass of the Jobs (overrides workloadPriorityClass)")
+        ->type_name("CLASS");
     command.add_flag("--timestamps", options->timestamps, "Show each log line's timestamp");
     command.add_flag("--prefix", options->prefix, "Prefix every log line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix log lines");

@@ -15,11 +15,12 @@ namespace {
 
 // Every flag and argument of `kq wait`.
 struct WaitOptions {
-    std::vector<std::string> names; // NAME...
-    std::string definition;         // --job
-    std::string selector;           // -l/--selector
-    std::string timeout;            // --timeout
-    std::string output;             // -o json|yaml|name; empty for "job.batch/NAME complete|failed" lines
+    std::vector<std::string> names;      // NAME...
+    std::string definition;              // --job
+    std::string selector;                // -l/--selector
+    std::string timeout;                 // --timeout
+    bool timeout_includes_queue = false; // --timeout-includes-queue
+    std::string output; // -o json|yaml|name; empty for "job.batch/NAME complete|failed" lines
 };
 
 constexpr const char* k_wait_footer = R"(Examples:
@@ -80,6 +81,7 @@ void run_wait(const WaitOptions& options, Context& context) {
     jobs::AwaitOptions await;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
+    await.timeout_includes_queue = options.timeout_includes_queue;
     const jobs::AwaitOutcome outcome =
         await_printing(*client, namespace_name, objects, await, context, options.output.empty());
     if (options.output == "name") {
@@ -107,6 +109,8 @@ void setup_wait(CLI::App& command, Context& context) {
     command
         .add_option("--timeout", options->timeout, "Give up after this long (e.g. 10m); default: no limit")
         ->type_name("DURATION");
+    command.add_flag("--timeout-includes-queue", options->timeout_includes_queue,
+                     "Count the time Jobs wait in a Kueue queue against --timeout (default: it does not)");
     command.add_option("-o,--output", options->output, "Output format: json, yaml or name (default: lines)")
         ->check(CLI::IsMember({"json", "yaml", "name"}));
     command.callback([options, &context] { run_wait(*options, context); });

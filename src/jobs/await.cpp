@@ -1,6 +1,7 @@
 #include "jobs/await.hpp"
 
 #include "jobs/paths.hpp"
+#include "kube/job_queries.hpp"
 #include "kube/job_watch.hpp"
 #include "project/labels.hpp"
 #include "util/duration.hpp"
@@ -28,7 +29,9 @@ std::string progress_text(const kube::JobWatch& watch, Clock::time_point started
     const auto waited = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
     if (watch.names().size() == 1) {
         const kube::JobSummary& job = watch.job(watch.names().front());
-        return fmt::format("waiting for {}: {} {} ({})", job_ref(job.name), job.status,
+        const std::string status =
+            job.status == "Queued" ? fmt::format("Queued in {}", job.queue) : job.status;
+        return fmt::format("waiting for {}: {} {} ({})", job_ref(job.name), status,
                            kube::completions_text(job), human_duration(waited));
     }
     return fmt::format("waiting for {} Jobs: {} finished ({})", watch.names().size(), watch.finished_count(),
@@ -83,6 +86,83 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
     }
     fail(ErrorKind::timeout, "timed out after {} waiting for {}", options.timeout_text, what);
 }
+
+// Follows the Jobs of Kueue queues through admission and eviction: tells each change, and counts the
+// time during which every unfinished Job waited in its queue, which --timeout leaves out unless told
+// otherwise.
+class QueueTracker {
+public:
+    QueueTracker(kube::Client& client, std::string namespace_name, bool enabled)
+        : m_client(client), m_namespace(std::move(namespace_name)), m_enabled(enabled) {}
+
+    // Looks at the Jobs once; returns how long, since the last look, all unfinished Jobs were queued.
+    Clock::duration look(const kube::JobWatch& watch, const std::function<void(const std::string&)>& note) {
+        const auto now = Clock::now();
+        const Clock::duration since = m_last ? now - *m_last : Clock::duration::zero();
+        m_last = now;
+        if (!m_enabled) return Clock::duration::zero();
+        bool all_queued = true;
+        bool any_unfinished = false;
+        for (const std::string& name : watch.names()) {
+            const kube::JobSummary& job = watch.job(name);
+            if (job.queue.empty()) {
+                if (!job.finished) all_queued = false;
+                continue;
+            }
+            const bool queued = job.status == "Queued";
+            // Evictions are always told; with one Job, also its admission and its wait in the queue.
+            const bool one = watch.names().size() == 1;
+            auto [seen, first] = m_queued.try_emplace(name, queued);
+            if (!first && seen->second != queued && !job.finished) {
+                if (queued) {
+                    note(fmt::format("{} was evicted by Kueue and waits in queue {} again{}", job_ref(name),
+                                     job.queue, eviction_reason(job)));
+                } else if (one) {
+                    note(fmt::format("{} was admitted by Kueue from queue {}", job_ref(name), job.queue));
+                }
+            } else if (first && queued && one) {
+                note(fmt::format("{} is queued in {}; it starts when Kueue admits it", job_ref(name),
+                                 job.queue));
+            }
+            seen->second = queued;
+            if (!job.finished) {
+                any_unfinished = true;
+                if (!queued) all_queued = false;
+            }
+        }
+        return any_unfinished && all_queued ? since : Clock::duration::zero();
+    }
+
+private:
+    // ": <Kueue's message>", from the Workload's Evicted or Preempted condition, when it can be read.
+    std::string eviction_reason(const kube::JobSummary& job) {
+        try {
+            // The summary has no uid; the Workload is found through the Job object.
+            const nlohmann::json object = m_client.get(job_path(m_namespace, job.name));
+            const std::string uid = object.value("/metadata/uid"_json_pointer, std::string());
+            if (uid.empty()) return "";
+            const std::optional<kube::WorkloadSummary> workload =
+                kube::find_workload(m_client, m_namespace, uid);
+            if (!workload) return "";
+            for (const char* type : {"Preempted", "Evicted"}) {
+                const kube::JobCondition* condition = workload->condition(type);
+                if (condition != nullptr && condition->status == "True" && !condition->message.empty())
+                    return ": " + condition->message;
+            }
+        } catch (const kube::ApiError&) { // the note is a courtesy; the wait goes on without it
+        }
+        return "";
+    }
+
+    kube::Client& m_client;
+    std::string m_namespace;
+    bool m_enabled;
+    std::map<std::string, bool> m_queued;
+    std::optional<Clock::time_point> m_last;
+};
+
+// How long one turn of the wait runs before the queue is looked at again.
+constexpr auto k_queue_look_every = std::chrono::milliseconds(250);
 
 } // namespace
 
@@ -144,15 +224,33 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     };
     const bool progress = handlers.progress && !options.logs;
     Clock::time_point last_progress{};
-    const kube::RunOutcome outcome = client.run(
-        [&] {
-            if (progress && Clock::now() - last_progress >= k_progress_every) {
-                last_progress = Clock::now();
-                handlers.progress(progress_text(watch, started));
-            }
-            return finished();
-        },
-        deadline);
+    bool queued_jobs = false;
+    for (const std::string& name : watch.names())
+        queued_jobs = queued_jobs || !watch.job(name).queue.empty();
+    QueueTracker queue(client, namespace_name, queued_jobs);
+    auto turn = [&] {
+        if (progress && Clock::now() - last_progress >= k_progress_every) {
+            last_progress = Clock::now();
+            handlers.progress(progress_text(watch, started));
+        }
+        return finished();
+    };
+    kube::RunOutcome outcome = kube::RunOutcome::done;
+    if (!queued_jobs) {
+        outcome = client.run(turn, deadline);
+    } else {
+        // In turns, so that the time every unfinished Job spent in its Kueue queue moves the deadline.
+        for (;;) {
+            const Clock::duration queued = queue.look(watch, note);
+            if (deadline && !options.timeout_includes_queue) *deadline += queued;
+            std::optional<Clock::time_point> until = Clock::now() + k_queue_look_every;
+            if (deadline && *deadline < *until) until = deadline;
+            outcome = client.run(turn, until);
+            if (outcome == kube::RunOutcome::done) break;
+            if (deadline && Clock::now() >= *deadline) break;
+            if (outcome != kube::RunOutcome::deadline) break;
+        }
+    }
     if (progress) handlers.progress("");
 
     if (interrupted()) {

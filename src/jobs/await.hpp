@@ -21,6 +21,8 @@ struct AwaitOptions {
     kube::LogRequest log_request;                     // what to stream
     std::optional<std::chrono::milliseconds> timeout; // nullopt waits for ever
     std::string timeout_text;                         // the timeout as the user wrote it, for messages
+    // --timeout-includes-queue: the time every unfinished Job waited in a Kueue queue counts too.
+    bool timeout_includes_queue = false;
 };
 
 // What a wait tells as it goes; any of them may be null.

@@ -133,6 +133,8 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
     submission.base.extra_args = options.extra_args;
     if (options.namespace_known) submission.base.namespace_override = namespace_name;
     submission.base.env = options.env;
+    submission.base.queue = options.queue;
+    submission.base.priority = options.priority;
     // --count repeats one set of params; a params file has one per line.
     submission.params = submission_params(options.params, lines, lines.empty() ? 1 : options.count);
     const size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();

@@ -26,6 +26,8 @@ struct PlanOptions {
     std::vector<std::string> extra_args;    // after "--": appended to the container's args
     bool namespace_known = true;            // false: the namespace fell back to "default" unasked
     bool suspend = false;                   // --suspend: created with spec.suspend, no pod starts
+    std::optional<std::string> queue;       // --queue: the Kueue LocalQueue, over the definition's
+    std::optional<std::string> priority;    // --priority: the Kueue WorkloadPriorityClass
     project::EnvLookup env;                 // reads {{ env.NAME }}
 };
 

@@ -3,6 +3,8 @@
 #include "jobs/await.hpp"
 #include "jobs/paths.hpp"
 #include "kube/api_error.hpp"
+#include "kube/json_fields.hpp"
+#include "project/labels.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
@@ -113,8 +115,33 @@ UniqueDecision decide_unique(const kube::JobSummary& claim, const std::vector<Un
 
 void make_claim(nlohmann::json& manifest) {
     manifest["spec"]["suspend"] = true;
-    manifest["metadata"]["annotations"][std::string(k_annotation_unique_claim)] = "pending";
+    nlohmann::json& metadata = manifest["metadata"];
+    metadata["annotations"][std::string(k_annotation_unique_claim)] = "pending";
+    const std::string queue_label(project::k_label_kueue_queue);
+    if (metadata.contains("labels") && metadata["labels"].contains(queue_label)) {
+        metadata["annotations"][std::string(k_annotation_claim_queue)] = metadata["labels"][queue_label];
+        metadata["labels"].erase(queue_label);
+    }
 }
+
+namespace {
+
+// The patch that settles a winning claim: it runs at once, or, in a Kueue queue, goes to the queue.
+nlohmann::json settle_patch(const nlohmann::json& claim) {
+    nlohmann::json patch = {
+        {"metadata", {{"annotations", {{std::string(k_annotation_unique_claim), nullptr}}}}}};
+    const std::string queue =
+        kube::string_at(claim, {"metadata", "annotations", std::string(k_annotation_claim_queue).c_str()});
+    if (queue.empty()) {
+        patch["spec"]["suspend"] = false;
+    } else {
+        patch["metadata"]["annotations"][std::string(k_annotation_claim_queue)] = nullptr;
+        patch["metadata"]["labels"][std::string(project::k_label_kueue_queue)] = queue;
+    }
+    return patch;
+}
+
+} // namespace
 
 nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_name,
                              const std::string& definition,
@@ -134,12 +161,8 @@ nlohmann::json submit_unique(kube::Client& client, const std::string& namespace_
             decision = decide_unique(ours, jobs);
             for (const std::string& name : decision.stale)
                 delete_job(client, namespace_name, name);
-            if (decision.verdict == UniqueDecision::Verdict::win) {
-                const nlohmann::json resume = {
-                    {"metadata", {{"annotations", {{std::string(k_annotation_unique_claim), nullptr}}}}},
-                    {"spec", {{"suspend", false}}}};
-                return client.patch(job_path(namespace_name, ours.name), resume);
-            }
+            if (decision.verdict == UniqueDecision::Verdict::win)
+                return client.patch(job_path(namespace_name, ours.name), settle_patch(claim));
             // Lost, or contended: the claim goes before anything else, so that other claims stop seeing it.
             delete_job(client, namespace_name, ours.name);
         } catch (...) {

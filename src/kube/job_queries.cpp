@@ -1,6 +1,7 @@
 #include "kube/job_queries.hpp"
 
 #include "kube/json_fields.hpp"
+#include "kube/kueue.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -152,6 +153,45 @@ std::vector<EventSummary> recent_events(std::vector<EventSummary> events, std::s
     return events;
 }
 
+const JobCondition* WorkloadSummary::condition(const std::string& type) const {
+    for (const JobCondition& item : conditions) {
+        if (item.type == type) return &item;
+    }
+    return nullptr;
+}
+
+WorkloadSummary summarize_workload(const json& workload) {
+    WorkloadSummary summary;
+    summary.name = string_at(workload, {"metadata", "name"});
+    summary.uid = string_at(workload, {"metadata", "uid"});
+    summary.queue = string_at(workload, {"spec", "queueName"});
+    summary.cluster_queue = string_at(workload, {"status", "admission", "clusterQueue"});
+    // A Workload's conditions have the shape of a Job's (metav1.Condition).
+    summary.conditions = job_conditions(workload);
+    for (const JobCondition& condition : summary.conditions) {
+        if (condition.status != "True") continue;
+        if (condition.type == "QuotaReserved") summary.quota_reserved = true;
+        if (condition.type == "Admitted") summary.admitted = true;
+    }
+    return summary;
+}
+
+std::optional<WorkloadSummary> find_workload(Client& client, const std::string& namespace_name,
+                                             const std::string& job_uid) {
+    const json list = client.get(fmt::format("{}/namespaces/{}/workloads", k_kueue_api, namespace_name),
+                                 {{"labelSelector", fmt::format("{}={}", k_kueue_job_uid_label, job_uid)}});
+    const json& items = array_at(list, {"items"});
+    if (items.empty()) return std::nullopt;
+    // Kueue makes one Workload per Job; after a Job's spec changed it may briefly hold an old one too.
+    const json* newest = &items.front();
+    for (const json& item : items) {
+        if (string_at(item, {"metadata", "creationTimestamp"}) >
+            string_at(*newest, {"metadata", "creationTimestamp"}))
+            newest = &item;
+    }
+    return summarize_workload(*newest);
+}
+
 JobReport fetch_job_report(Client& client, const std::string& namespace_name, const std::string& name) {
     const std::string jobs = fmt::format("/apis/batch/v1/namespaces/{}/jobs/{}", namespace_name, name);
     const json job = client.get(jobs);
@@ -207,6 +247,21 @@ JobReport fetch_job_report(Client& client, const std::string& namespace_name, co
     if (!job_uid.empty()) list_events(job_uid);
     client.run([&] { return pending == 0; });
     if (error) throw *error;
+
+    if (!report.summary.queue.empty() && !job_uid.empty()) {
+        try {
+            report.workload = find_workload(client, namespace_name, job_uid);
+        } catch (const ApiError& failure) {
+            // No Kueue in the cluster (404), or no right to read Workloads: the Job's own state still shows.
+            if (!failure.not_found() && !failure.forbidden()) throw;
+        }
+        if (report.workload && !report.workload->uid.empty()) {
+            // Kueue tells why a Workload waits ("couldn't assign flavors ...") in events on the Workload.
+            list_events(report.workload->uid);
+            client.run([&] { return pending == 0; });
+            if (error) throw *error;
+        }
+    }
 
     std::stable_sort(report.pods.begin(), report.pods.end(), [](const PodSummary& a, const PodSummary& b) {
         if (a.created != b.created) return a.created < b.created;

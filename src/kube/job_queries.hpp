@@ -102,12 +102,36 @@ EventSummary summarize_event(const nlohmann::json& event);
 std::vector<EventSummary> recent_events(std::vector<EventSummary> events, std::size_t keep);
 
 // Everything `kq status` shows about one Job.
+// What the Workload Kueue made for a Job says about its place in the queue.
+struct WorkloadSummary {
+    std::string name;
+    std::string uid;
+    std::string queue;                    // spec.queueName
+    std::string cluster_queue;            // status.admission.clusterQueue, once quota is reserved
+    std::vector<JobCondition> conditions; // QuotaReserved, Admitted, Evicted, Preempted, Finished, ...
+    bool quota_reserved = false;
+    bool admitted = false;
+
+    // The condition of this type, or nullptr.
+    const JobCondition* condition(const std::string& type) const;
+};
+
+// Reads a Workload object; tolerant of missing fields.
+WorkloadSummary summarize_workload(const nlohmann::json& workload);
+
+// The Workload of the Job with this uid (found by Kueue's job-uid label), or nullopt when Kueue has not
+// made one yet. Throws ApiError; a cluster without Kueue answers 404.
+std::optional<WorkloadSummary> find_workload(Client& client, const std::string& namespace_name,
+                                             const std::string& job_uid);
+
 struct JobReport {
     JobSummary summary;                   // the Job's own state
     std::string definition;               // the kq.dev/definition label, or empty
     std::vector<JobCondition> conditions; // as the API gives them
     std::vector<PodSummary> pods;         // oldest first
     std::vector<EventSummary> events;     // the most recent, oldest first
+    // For a Job in a Kueue queue: its Workload, once Kueue made one.
+    std::optional<WorkloadSummary> workload;
 };
 
 // How many events a report keeps.
@@ -116,7 +140,8 @@ inline constexpr std::size_t k_report_events = 10;
 // How many of a Job's pods (the newest) a report asks events for; more pods are listed but not asked.
 inline constexpr std::size_t k_report_event_pods = 20;
 
-// Reads a Job, its pods and the recent events of both, the reads after the Job's running concurrently.
+// Reads a Job, its pods and the recent events of both, the reads after the Job's running concurrently;
+// and, for a queued Job (kueue.x-k8s.io/queue-name), its Workload.
 // Throws ApiError (`jobs.batch "x" not found` when the Job does not exist).
 JobReport fetch_job_report(Client& client, const std::string& namespace_name, const std::string& name);
 

@@ -101,6 +101,7 @@ JobSummary summarize_job(const json& job) {
     summary.definition = string_at(job, {"metadata", "labels", "kq.dev/definition"});
     if (summary.definition.empty())
         summary.definition = string_at(job, {"metadata", "labels", "app.kubernetes.io/name"});
+    summary.queue = string_at(job, {"metadata", "labels", "kueue.x-k8s.io/queue-name"});
     summary.active = int_at(job, {"status", "active"}, 0);
     summary.succeeded_pods = int_at(job, {"status", "succeeded"}, 0);
     summary.failed_pods = int_at(job, {"status", "failed"}, 0);
@@ -125,6 +126,9 @@ JobSummary summarize_job(const json& job) {
     const bool suspended = suspend != nullptr && *suspend == true;
     if (summary.finished) {
         summary.status = summary.succeeded ? "Complete" : "Failed";
+    } else if (suspended && !summary.queue.empty()) {
+        // Kueue keeps a queued Job suspended until its quota admits it (and suspends it again on eviction).
+        summary.status = "Queued";
     } else if (suspended) {
         summary.status = "Suspended";
     } else if (summary.active > 0 || summary.succeeded_pods > 0 || summary.failed_pods > 0) {

@@ -18,7 +18,8 @@ struct JobSummary {
     std::string name;
     std::string namespace_name;
     std::string definition; // the kq definition it came from (app.kubernetes.io/name), or empty
-    std::string status;     // Pending, Running, Suspended, Complete or Failed
+    std::string status;     // Pending, Running, Queued, Suspended, Complete or Failed
+    std::string queue;      // the Kueue LocalQueue it waits in or ran from (kueue.x-k8s.io/queue-name)
     bool finished = false;  // a Complete or Failed condition is True
     bool succeeded = false; // the Complete condition is True
     std::string reason;     // the finishing condition's reason, e.g. BackoffLimitExceeded

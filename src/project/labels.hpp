@@ -18,6 +18,11 @@ inline constexpr std::string_view k_label_spec_hash = "kq.dev/spec-hash";
 // The id of one `kq submit` (12 hex digits), on each of its Jobs and their pods, so that kq can follow
 // all of them through one watch of the collection; set when the Job is created, not in the spec hash.
 inline constexpr std::string_view k_label_submission = "kq.dev/submission";
+// Kueue's label naming the LocalQueue a Job waits in; kq also creates such a Job suspended, for Kueue to
+// admit (unsuspend) when its ClusterQueue has quota.
+inline constexpr std::string_view k_label_kueue_queue = "kueue.x-k8s.io/queue-name";
+// Kueue's label naming the Job's WorkloadPriorityClass.
+inline constexpr std::string_view k_label_kueue_priority = "kueue.x-k8s.io/priority-class";
 // Labels and annotations under this prefix belong to kq.
 inline constexpr std::string_view k_reserved_prefix = "kq.dev/";
 // The value of k_label_managed_by.

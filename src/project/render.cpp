@@ -52,6 +52,18 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
             fail(ErrorKind::usage, "--name {}: invalid Job name: {}", quote(*request.name), *problem);
         }
     }
+    if (request.queue) {
+        if (auto problem = check_dns_label(*request.queue)) {
+            fail(ErrorKind::usage, "--queue {}: invalid LocalQueue name: {}", quote(*request.queue),
+                 *problem);
+        }
+    }
+    if (request.priority) {
+        if (auto problem = check_dns_label(*request.priority)) {
+            fail(ErrorKind::usage, "--priority {}: invalid WorkloadPriorityClass name: {}",
+                 quote(*request.priority), *problem);
+        }
+    }
     if (request.namespace_override) {
         if (auto problem = check_dns_label(*request.namespace_override)) {
             fail(ErrorKind::usage, "-n {}: invalid namespace: {}", quote(*request.namespace_override),
@@ -74,6 +86,8 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
     nlohmann::json init_containers = nlohmann::json::array();
     nlohmann::json sidecars = nlohmann::json::array();
     std::optional<std::string> job_namespace = job.namespace_name;
+    std::optional<std::string> queue = request.queue;
+    std::optional<std::string> priority = request.priority;
     for (const SourceEntry& entry : job.spec.entries) {
         const FieldSpec* field = find_job_field(entry.key);
         if (field == nullptr) continue;
@@ -85,6 +99,10 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
             labels = std::move(*value);
         } else if (entry.key == "annotations") {
             annotations = std::move(*value);
+        } else if (entry.key == "queue") {
+            if (!queue) queue = value->get<std::string>();
+        } else if (entry.key == "workloadPriorityClass") {
+            if (!priority) priority = value->get<std::string>();
         } else if (entry.key == "containerName") {
             container["name"] = std::move(*value);
         } else if (entry.key == "podTemplate") {
@@ -155,6 +173,12 @@ nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
 
     nlohmann::json metadata = {{"labels", labels}};
     if (!annotations.empty()) metadata["annotations"] = annotations;
+    // A queued Job is created suspended, and Kueue admits it (unsuspends it) when its quota allows.
+    if (queue) {
+        metadata["labels"][std::string(k_label_kueue_queue)] = *queue;
+        job_spec["suspend"] = true;
+    }
+    if (priority) metadata["labels"][std::string(k_label_kueue_priority)] = *priority;
     if (request.name) {
         metadata["name"] = *request.name;
     } else {

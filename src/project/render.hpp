@@ -24,6 +24,10 @@ struct RenderRequest {
     std::optional<std::string> namespace_override;
     // The kubeconfig context's namespace: used when neither the job nor the project sets one.
     std::optional<std::string> default_namespace;
+    // --queue: the Kueue LocalQueue, over the job's `queue`.
+    std::optional<std::string> queue;
+    // --priority: the Kueue WorkloadPriorityClass, over the job's `workloadPriorityClass`.
+    std::optional<std::string> priority;
     // Reads {{ env.NAME }}; when empty, every env reference is an error.
     EnvLookup env;
 };

@@ -53,6 +53,8 @@ constexpr std::array k_fields = {
     FieldSpec{"sidecars", K::containers, T::none, "", {}},
     FieldSpec{"podSecurityContext", K::object, T::pod_spec, "securityContext", {}},
     FieldSpec{"priorityClassName", K::dns_subdomain, T::pod_spec, "priorityClassName", {}},
+    FieldSpec{"queue", K::dns_label, T::none, "", {}},
+    FieldSpec{"workloadPriorityClass", K::dns_label, T::none, "", {}},
     FieldSpec{"labels", K::label_map, T::none, "", {}},
     FieldSpec{"annotations", K::annotation_map, T::none, "", {}},
     FieldSpec{"containerName", K::dns_label, T::none, "", {}},

@@ -87,6 +87,7 @@ std::vector<std::string> job_table_headers(const JobTableColumns& columns) {
     }
     if (columns.wide) {
         headers.push_back("REASON");
+        headers.push_back("QUEUE");
         headers.push_back("IMAGES");
     }
     return headers;
@@ -98,7 +99,8 @@ std::vector<std::string> job_table_row(const json& job, TimePoint now, const Job
     if (columns.namespaces) row.push_back(summary.namespace_name);
     row.push_back(summary.name);
     row.push_back(or_none(kube::job_definition(job)));
-    row.push_back(summary.status);
+    // A Job waiting for Kueue shows where, as kubectl shows "Init:0/1".
+    row.push_back(summary.status == "Queued" ? "Queued:" + summary.queue : summary.status);
     row.push_back(kube::completions_text(summary));
     // Blank before the Job started, as kubectl's DURATION column.
     const auto duration = kube::job_duration(summary, now);
@@ -106,6 +108,7 @@ std::vector<std::string> job_table_row(const json& job, TimePoint now, const Job
     row.push_back(age_text(summary.created, now));
     if (columns.wide) {
         row.push_back(or_none(summary.reason));
+        row.push_back(or_none(summary.queue));
         row.push_back(or_none(join(kube::job_images(job), ",")));
     }
     return row;
@@ -139,6 +142,16 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
     fields.add_row({"Namespace:", job.namespace_name});
     fields.add_row({"Definition:", or_none(report.definition)});
     fields.add_row({"Status:", job.status});
+    if (!job.queue.empty()) {
+        std::string queue = job.queue;
+        if (report.workload) {
+            queue += fmt::format(" (Kueue workload {}", report.workload->name);
+            if (!report.workload->cluster_queue.empty())
+                queue += fmt::format(", ClusterQueue {}", report.workload->cluster_queue);
+            queue += ")";
+        }
+        fields.add_row({"Queue:", queue});
+    }
     if (!job.reason.empty()) fields.add_row({"Reason:", job.reason});
     if (!job.message.empty()) fields.add_row({"Message:", job.message});
     fields.add_row(
@@ -160,6 +173,19 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
                             age_text(condition.last_transition, now), condition.message});
     }
     section(out, "Conditions", conditions, report.conditions.empty());
+
+    if (!job.queue.empty()) {
+        // Where the Job stands in Kueue: QuotaReserved, Admitted, Evicted, Preempted, with Kueue's words.
+        Table workload({"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"});
+        if (report.workload) {
+            for (const kube::JobCondition& condition : report.workload->conditions) {
+                workload.add_row({condition.type, condition.status, or_none(condition.reason),
+                                  age_text(condition.last_transition, now), condition.message});
+            }
+        }
+        section(out, "Workload Conditions", workload,
+                !report.workload || report.workload->conditions.empty());
+    }
 
     Table pods({"NAME", "PHASE", "NODE", "RESTARTS", "AGE", "CONTAINERS"});
     for (const kube::PodSummary& pod : report.pods) {
@@ -210,6 +236,26 @@ json status_json(const kube::JobReport& report, TimePoint now) {
                                           {"reason", optional_text(condition.reason)},
                                           {"message", optional_text(condition.message)},
                                           {"lastTransitionTime", optional_time(condition.last_transition)}});
+    }
+    document["queue"] = nullptr;
+    if (!job.queue.empty()) {
+        json workload = nullptr;
+        if (report.workload) {
+            json conditions = json::array();
+            for (const kube::JobCondition& condition : report.workload->conditions) {
+                conditions.push_back({{"type", condition.type},
+                                      {"status", condition.status},
+                                      {"reason", optional_text(condition.reason)},
+                                      {"message", optional_text(condition.message)},
+                                      {"lastTransitionTime", optional_time(condition.last_transition)}});
+            }
+            workload = {{"name", report.workload->name},
+                        {"clusterQueue", optional_text(report.workload->cluster_queue)},
+                        {"quotaReserved", report.workload->quota_reserved},
+                        {"admitted", report.workload->admitted},
+                        {"conditions", std::move(conditions)}};
+        }
+        document["queue"] = {{"name", job.queue}, {"workload", std::move(workload)}};
     }
     document["pods"] = json::array();
     for (const kube::PodSummary& pod : report.pods) {

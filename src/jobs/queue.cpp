@@ -1,0 +1,68 @@
+#include "jobs/queue.hpp"
+
+#include "kube/api_error.hpp"
+#include "kube/json_fields.hpp"
+#include "project/labels.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <tuple>
+
+namespace kq::jobs {
+
+std::string queue_of(const nlohmann::json& job) {
+    return kube::string_at(job, {"metadata", "labels", "kueue.x-k8s.io/queue-name"});
+}
+
+std::vector<kube::LocalQueueSummary> list_local_queues(kube::Client& client,
+                                                       const std::string& namespace_name) {
+    const std::string path = namespace_name.empty() ? fmt::format("{}/localqueues", kube::k_kueue_api)
+                                                    : kube::local_queues_path(namespace_name);
+    std::vector<kube::LocalQueueSummary> queues;
+    kube::ListOptions options;
+    client.list(path, options, [&queues](nlohmann::json& page) {
+        for (const nlohmann::json& item : kube::array_at(page, {"items"}))
+            queues.push_back(kube::summarize_local_queue(item));
+    });
+    std::sort(queues.begin(), queues.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+    });
+    return queues;
+}
+
+namespace {
+
+// A 404 for the object itself carries a Status naming it; one for an API the server does not serve
+// does not.
+bool object_missing(const kube::ApiError& error, const std::string& name) {
+    return kube::string_at(error.status(), {"details", "name"}) == name;
+}
+
+} // namespace
+
+void require_local_queue(kube::Client& client, const std::string& namespace_name, const std::string& queue) {
+    try {
+        (void)client.get(kube::local_queues_path(namespace_name, queue));
+        return;
+    } catch (const kube::ApiError& error) {
+        if (!error.not_found()) throw;
+        if (!object_missing(error, queue)) {
+            fail(ErrorKind::cluster,
+                 "--queue {}: the cluster does not serve Kueue's API (kueue.x-k8s.io/v1beta2); is Kueue "
+                 "installed?",
+                 queue);
+        }
+    }
+    std::vector<std::string> names;
+    for (const kube::LocalQueueSummary& item : list_local_queues(client, namespace_name))
+        names.push_back(item.name);
+    fail(ErrorKind::cluster, "localqueue.kueue.x-k8s.io {} not found in namespace {}; {}", quote(queue),
+         quote(namespace_name),
+         names.empty() ? std::string("the namespace has no LocalQueue")
+                       : fmt::format("its LocalQueues: {}", join(names, ", ")));
+}
+
+} // namespace kq::jobs

@@ -89,56 +89,74 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
 
 // Follows the Jobs of Kueue queues through admission and eviction: tells each change, and counts the
 // time during which every unfinished Job waited in its queue, which --timeout leaves out unless told
-// otherwise.
+// otherwise. The watch tells it every change as it comes (an admission and an eviction may be a moment
+// apart); the notes are told between the wait's turns, where a request for Kueue's reason may be sent.
 class QueueTracker {
 public:
-    QueueTracker(kube::Client& client, std::string namespace_name, bool enabled)
-        : m_client(client), m_namespace(std::move(namespace_name)), m_enabled(enabled) {}
+    QueueTracker(kube::Client& client, std::string namespace_name)
+        : m_client(client), m_namespace(std::move(namespace_name)) {}
 
-    // Looks at the Jobs once; returns how long, since the last look, all unfinished Jobs were queued.
+    // Each change of a followed Job, from the watch.
+    void changed(const kube::JobSummary& job) {
+        if (job.queue.empty()) return;
+        const bool queued = job.status == "Queued";
+        auto [seen, first] = m_queued.try_emplace(job.name, queued);
+        if (first) {
+            if (queued) m_events.push_back({job.name, job.queue, Event::queued});
+        } else if (seen->second != queued && !job.finished) {
+            m_events.push_back({job.name, job.queue, queued ? Event::evicted : Event::admitted});
+        }
+        seen->second = queued;
+    }
+
+    // Tells what happened since the last look (evictions always; with one Job, also its admission and
+    // its wait in the queue); returns how long, since the last look, all unfinished Jobs were queued.
     Clock::duration look(const kube::JobWatch& watch, const std::function<void(const std::string&)>& note) {
+        const bool one = watch.names().size() == 1;
+        for (const Event& event : m_events) {
+            switch (event.kind) {
+            case Event::queued:
+                if (one)
+                    note(fmt::format("{} is queued in {}; it starts when Kueue admits it",
+                                     job_ref(event.name), event.queue));
+                break;
+            case Event::admitted:
+                if (one)
+                    note(fmt::format("{} was admitted by Kueue from queue {}", job_ref(event.name),
+                                     event.queue));
+                break;
+            case Event::evicted:
+                note(fmt::format("{} was evicted by Kueue and waits in queue {} again{}", job_ref(event.name),
+                                 event.queue, eviction_reason(event.name)));
+                break;
+            }
+        }
+        m_events.clear();
         const auto now = Clock::now();
         const Clock::duration since = m_last ? now - *m_last : Clock::duration::zero();
         m_last = now;
-        if (!m_enabled) return Clock::duration::zero();
-        bool all_queued = true;
         bool any_unfinished = false;
         for (const std::string& name : watch.names()) {
             const kube::JobSummary& job = watch.job(name);
-            if (job.queue.empty()) {
-                if (!job.finished) all_queued = false;
-                continue;
-            }
-            const bool queued = job.status == "Queued";
-            // Evictions are always told; with one Job, also its admission and its wait in the queue.
-            const bool one = watch.names().size() == 1;
-            auto [seen, first] = m_queued.try_emplace(name, queued);
-            if (!first && seen->second != queued && !job.finished) {
-                if (queued) {
-                    note(fmt::format("{} was evicted by Kueue and waits in queue {} again{}", job_ref(name),
-                                     job.queue, eviction_reason(job)));
-                } else if (one) {
-                    note(fmt::format("{} was admitted by Kueue from queue {}", job_ref(name), job.queue));
-                }
-            } else if (first && queued && one) {
-                note(fmt::format("{} is queued in {}; it starts when Kueue admits it", job_ref(name),
-                                 job.queue));
-            }
-            seen->second = queued;
-            if (!job.finished) {
-                any_unfinished = true;
-                if (!queued) all_queued = false;
-            }
+            if (job.finished) continue;
+            any_unfinished = true;
+            if (job.status != "Queued") return Clock::duration::zero();
         }
-        return any_unfinished && all_queued ? since : Clock::duration::zero();
+        return any_unfinished ? since : Clock::duration::zero();
     }
 
 private:
-    // ": <Kueue's message>", from the Workload's Evicted or Preempted condition, when it can be read.
-    std::string eviction_reason(const kube::JobSummary& job) {
+    struct Event {
+        enum Kind { queued, admitted, evicted };
+        std::string name;
+        std::string queue;
+        Kind kind;
+    };
+
+    // ": <Kueue's message>", from the Workload's Preempted or Evicted condition, when it can be read.
+    std::string eviction_reason(const std::string& name) {
         try {
-            // The summary has no uid; the Workload is found through the Job object.
-            const nlohmann::json object = m_client.get(job_path(m_namespace, job.name));
+            const nlohmann::json object = m_client.get(job_path(m_namespace, name));
             const std::string uid = object.value("/metadata/uid"_json_pointer, std::string());
             if (uid.empty()) return "";
             const std::optional<kube::WorkloadSummary> workload =
@@ -156,8 +174,8 @@ private:
 
     kube::Client& m_client;
     std::string m_namespace;
-    bool m_enabled;
     std::map<std::string, bool> m_queued;
+    std::vector<Event> m_events;
     std::optional<Clock::time_point> m_last;
 };
 
@@ -179,7 +197,9 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
 
     std::vector<std::unique_ptr<kube::JobLogFollower>> followers;
     std::map<std::string, kube::JobLogFollower*> follower_of;
-    kube::JobWatch watch(client, namespace_name);
+    QueueTracker queue(client, namespace_name);
+    kube::JobWatch watch(client, namespace_name,
+                         [&queue](const kube::JobSummary& job) { queue.changed(job); });
     watch.prefer_labels({std::string(project::k_label_submission), std::string(project::k_label_definition)});
     for (const nlohmann::json& job : jobs)
         watch.add(job);
@@ -227,7 +247,6 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     bool queued_jobs = false;
     for (const std::string& name : watch.names())
         queued_jobs = queued_jobs || !watch.job(name).queue.empty();
-    QueueTracker queue(client, namespace_name, queued_jobs);
     auto turn = [&] {
         if (progress && Clock::now() - last_progress >= k_progress_every) {
             last_progress = Clock::now();

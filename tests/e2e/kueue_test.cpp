@@ -324,6 +324,12 @@ TEST_SUITE("kueue") {
         const Run urgent =
             scene.kq({"run", "urgent", "--queue", scene.queue, "--priority", high, "--name", "urgent-1"});
         runner.join();
+        const Run workloads =
+            run_program({cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "--context", "admin", "-n",
+                         scene.ns.name(), "get", "workloads", "-o", "yaml"});
+        CAPTURE(workloads.out);
+        CAPTURE(low_run.err);
+        CAPTURE(urgent.err);
         CHECK(urgent.status == 0);
         CHECK(contains(urgent.out, "urgent work"));
         CHECK(low_run.status == 0);

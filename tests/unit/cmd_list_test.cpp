@@ -75,17 +75,34 @@ TEST_CASE("list rows: name, definition, status, completions, duration and age as
     CHECK(table_text({jobs[0]}, {}, false) == "backup-a   backup   Complete   1/1   65s   60m\n");
 }
 
-TEST_CASE("list rows: -A puts NAMESPACE first, -o wide adds REASON and IMAGES") {
+TEST_CASE("list rows: -A puts NAMESPACE first, -o wide adds REASON, QUEUE and IMAGES") {
     const JobTableColumns columns{.namespaces = true, .wide = true};
     CHECK(table_text({job("backup-a", complete_status()), job("backup-b", failed_status())}, columns) ==
           "NAMESPACE   NAME       DEFINITION   STATUS     COMPLETIONS   DURATION   AGE   REASON              "
-          "   IMAGES\n"
+          "   QUEUE    IMAGES\n"
           "ops         backup-a   backup       Complete   1/1           65s        60m   <none>              "
-          "   "
+          "   <none>   "
           "busybox:1.36,envoy\n"
           "ops         backup-b   backup       Failed     0/1           7s         60m   "
-          "BackoffLimitExceeded   "
+          "BackoffLimitExceeded   <none>   "
           "busybox:1.36,envoy\n");
+}
+
+TEST_CASE("list rows: a Job waiting in a Kueue queue is Queued:LOCALQUEUE, and -o wide names the queue") {
+    json queued = job("backup-q", json::object());
+    queued["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] = "batch";
+    queued["spec"]["suspend"] = true;
+    const auto row = kq::cmd::job_table_row(queued, k_list_now, {.wide = true});
+    CHECK(row[2] == "Queued:batch");
+    CHECK(row[7] == "batch");
+    // Admitted (Kueue unsuspended it): an ordinary Job again.
+    queued["spec"]["suspend"] = false;
+    queued["status"]["active"] = 1;
+    CHECK(kq::cmd::job_table_row(queued, k_list_now, {})[2] == "Running");
+    // Suspended without a queue stays Suspended.
+    json plain = job("backup-s", json::object());
+    plain["spec"]["suspend"] = true;
+    CHECK(kq::cmd::job_table_row(plain, k_list_now, {})[2] == "Suspended");
 }
 
 TEST_CASE("list rows: a Job without kq's definition label shows <none>") {

@@ -3,6 +3,7 @@
 #include "cmd/support/cluster.hpp"
 #include "cmd/support/project_loading.hpp"
 #include "cmd/support/targets.hpp"
+#include "jobs/queue.hpp"
 #include "kube/client.hpp"
 #include "kube/job_status.hpp"
 #include "kube/kubeconfig.hpp"
@@ -36,6 +37,7 @@ enum class ValueSource {
     contexts,    // contexts of the kubeconfig
     namespaces,  // namespaces of the cluster
     job_names,   // kq's Jobs in the namespace
+    queues,      // Kueue LocalQueues in the namespace
     commands,    // kq's commands
 };
 
@@ -48,6 +50,7 @@ constexpr std::array k_flag_sources = {
     FlagSource{"file", ValueSource::files},       FlagSource{"kubeconfig", ValueSource::files},
     FlagSource{"context", ValueSource::contexts}, FlagSource{"namespace", ValueSource::namespaces},
     FlagSource{"job", ValueSource::definitions},  FlagSource{"param", ValueSource::params},
+    FlagSource{"queue", ValueSource::queues},
 };
 
 // Values of flags that declare no IsMember set, by long name: a flag that takes a value only after
@@ -342,6 +345,22 @@ std::vector<Candidate> namespaces(const Context& context) {
     return candidates;
 }
 
+// The Kueue LocalQueues of the namespace the command would use, each with its ClusterQueue.
+std::vector<Candidate> local_queues(const Context& context, const LineState& state) {
+    const std::unique_ptr<kube::Client> client = completion_client(context);
+    std::optional<project::Project> project;
+    try {
+        project = load_project_if_any(context);
+    } catch (const std::exception&) {
+        // A broken project file only loses its namespace; the context's still applies.
+    }
+    const std::string namespace_name = jobs_namespace(context, client->config(), project, state.job_flag);
+    std::vector<Candidate> candidates;
+    for (const kube::LocalQueueSummary& queue : jobs::list_local_queues(*client, namespace_name))
+        candidates.push_back({queue.name, "ClusterQueue " + queue.cluster_queue});
+    return candidates;
+}
+
 // kq's Jobs in the namespace the command would use, newest first, without those already on the line.
 std::vector<Candidate> job_names(const Context& context, const LineState& state) {
     const std::unique_ptr<kube::Client> client = completion_client(context);
@@ -412,6 +431,7 @@ Completion complete_source(ValueSource source, const std::string& current, const
     case ValueSource::contexts: return guarded([&] { return offer(contexts(context), current); });
     case ValueSource::namespaces: return guarded([&] { return offer(namespaces(context), current); });
     case ValueSource::job_names: return guarded([&] { return offer(job_names(context, state), current); });
+    case ValueSource::queues: return guarded([&] { return offer(local_queues(context, state), current); });
     case ValueSource::commands: return offer(commands(root), current);
     }
     return {};

@@ -20,6 +20,8 @@ struct RenderOptions {
     std::string job;
     std::vector<std::string> params;                                         // -p NAME=VALUE, repeatable
     std::string name;                                                        // --name
+    std::string queue;                                                       // --queue
+    std::string priority;                                                    // --priority
     std::string output = "yaml";                                             // -o yaml|json
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
 };
@@ -45,6 +47,8 @@ void run_render(const RenderOptions& options, Context& context) {
     request.params = project::parse_param_flags(options.params);
     request.extra_args = options.args->args;
     if (!options.name.empty()) request.name = options.name;
+    if (!options.queue.empty()) request.queue = options.queue;
+    if (!options.priority.empty()) request.priority = options.priority;
     if (!context.global.namespace_name.empty()) request.namespace_override = context.global.namespace_name;
     request.env = process_env;
     const nlohmann::json manifest = project::render_job(job, request);
@@ -63,6 +67,14 @@ void setup_render(CLI::App& command, Context& context) {
     add_param_flag(command, options->params);
     command.add_option("--name", options->name, "Name the Job NAME instead of generating \"JOB-xxxxx\"")
         ->type_name("NAME");
+    command
+        .add_option("--queue", options->queue,
+                    "Render the Job for this Kueue LocalQueue: labelled and suspended (overrides `queue`)")
+        ->type_name("LOCALQUEUE");
+    command
+        .add_option("--priority", options->priority,
+                    "The Kueue WorkloadPriorityClass label (overrides `workloadPriorityClass`)")
+        ->type_name("CLASS");
     command.add_option("-o,--output", options->output, "Output format: yaml or json")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"yaml", "json"}))

@@ -3,7 +3,9 @@
 #include "project/diagnostics.hpp"
 #include "project/source.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +32,26 @@ struct ParamDef {
     Location location;
 };
 
+// A job's `schedule`: when the cluster runs it (a batch/v1 CronJob) and with which params.
+struct ScheduleDef {
+    // The cron expression or macro, as written.
+    std::string cron;
+    // An IANA time zone name; empty for the controller's (UTC on a kube-controller-manager in UTC).
+    std::string time_zone;
+    // Allow, Forbid or Replace.
+    std::string concurrency_policy = "Forbid";
+    std::optional<std::int64_t> starting_deadline_seconds;
+    std::optional<std::int64_t> successful_jobs_history_limit;
+    std::optional<std::int64_t> failed_jobs_history_limit;
+    bool suspend = false;
+    // The param values the scheduled runs use, by name.
+    std::map<std::string, std::string> params;
+    // Where each of params is written.
+    std::map<std::string, Location> param_locations;
+    // Where the schedule key is written.
+    Location location;
+};
+
 // One job definition: what `kq render NAME` turns into a Job manifest.
 struct JobDef {
     std::string name;
@@ -42,6 +64,8 @@ struct JobDef {
     SourceNode spec;
     // Where the job's name is written.
     Location location;
+    // When set, `kq apply` makes the job a CronJob.
+    std::optional<ScheduleDef> schedule;
 
     // The param called name, or nullptr.
     const ParamDef* find_param(std::string_view param_name) const;
@@ -54,6 +78,9 @@ struct Project {
     // The folder holding the file, against which relative paths inside it resolve.
     std::filesystem::path directory;
     int version = k_project_version;
+    // The project's identity, a label value: `name`, else the folder's name made one; CronJobs carry
+    // it as the label kq.dev/project so that `kq apply --prune` touches only this project's.
+    std::string name;
     // The project's namespace, when it sets one.
     std::optional<std::string> namespace_name;
     // The job definitions in the order written.

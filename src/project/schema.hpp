@@ -29,6 +29,7 @@ enum class FieldKind {
     object,             // any map, passed through
     list,               // any list, passed through
     params,             // the job's params, not rendered
+    schedule,           // a cron string or {cron, timeZone, ...}: the job's CronJob, not rendered in its Job
 };
 
 // Where a key's rendered value goes in the Job manifest.
@@ -63,12 +64,23 @@ std::span<const std::string_view> job_field_names();
 // set, they come first, and the comment says how many.
 
 // The project file's top level.
-inline constexpr std::array<std::string_view, 4> k_project_keys = {"version", "namespace", "defaults",
-                                                                   "jobs"};
+inline constexpr std::array<std::string_view, 5> k_project_keys = {"version", "namespace", "defaults", "jobs",
+                                                                   "name"};
 // The top-level keys every project file sets.
 inline constexpr std::array<std::string_view, 2> k_required_project_keys = {"version", "jobs"};
 // The job keys that defaults may not set.
-inline constexpr std::array<std::string_view, 1> k_job_only_keys = {"description"};
+inline constexpr std::array<std::string_view, 2> k_job_only_keys = {"description", "schedule"};
+// A schedule's map; cron is required.
+inline constexpr std::array<std::string_view, 8> k_schedule_keys = {"cron",
+                                                                    "timeZone",
+                                                                    "concurrencyPolicy",
+                                                                    "startingDeadlineSeconds",
+                                                                    "successfulJobsHistoryLimit",
+                                                                    "failedJobsHistoryLimit",
+                                                                    "suspend",
+                                                                    "params"};
+// The values of a schedule's concurrencyPolicy.
+inline constexpr std::array<std::string_view, 3> k_concurrency_policies = {"Allow", "Forbid", "Replace"};
 // One param's map.
 inline constexpr std::array<std::string_view, 5> k_param_keys = {"default", "required", "description",
                                                                  "pattern", "enum"};

@@ -58,6 +58,8 @@ const std::vector<GoldenCase>& golden_cases() {
         {"flag-extra-args-append", "tests/fixtures/valid/features.yaml", {"templating", "--", "--dry-run"}},
         {"output-json", "examples/hello/kq.yaml", {"hello", "-o", "json"}, "json"},
         {"output-json-features", "tests/fixtures/valid/features.yaml", {"env-forms", "-o", "json"}, "json"},
+        {"cronjob", "tests/fixtures/valid/features.yaml", {"scheduled", "--schedule"}},
+        {"cronjob-cron-string", "tests/fixtures/valid/features.yaml", {"scheduled-hourly", "--schedule"}},
     };
     return cases;
 }

@@ -40,6 +40,10 @@ constexpr CommandSpec k_commands[] = {
     {"resume", "Resume suspended Jobs: their pods start again", setup_resume},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
+    {"apply", "Create or update the CronJobs of the scheduled definitions (server-side apply)", setup_apply},
+    {"diff", "Show what kq apply would change against the live CronJobs", setup_diff},
+    {"schedules", "List kq's CronJobs: schedule, last run and result, next run", setup_schedules},
+    {"trigger", "Run a scheduled definition now from its CronJob's template", setup_trigger},
 };
 
 constexpr const char* k_description =

@@ -72,6 +72,10 @@ std::string job_definition(const json& job) {
     return string_at(job, {"metadata", "labels", "kq.dev/definition"});
 }
 
+std::string job_schedule(const json& job) {
+    return string_at(job, {"metadata", "labels", "kq.dev/schedule"});
+}
+
 std::vector<std::string> job_images(const json& job) {
     std::vector<std::string> images;
     for (const json& container : array_at(job, {"spec", "template", "spec", "containers"})) {
@@ -158,6 +162,7 @@ JobReport fetch_job_report(Client& client, const std::string& namespace_name, co
     JobReport report;
     report.summary = summarize_job(job);
     report.definition = job_definition(job);
+    report.schedule = job_schedule(job);
     report.conditions = job_conditions(job);
 
     const std::string events_path = fmt::format("/api/v1/namespaces/{}/events", namespace_name);

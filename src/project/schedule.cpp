@@ -1,6 +1,7 @@
 #include "project/schedule.hpp"
 
 #include "project/labels.hpp"
+#include "project/listing.hpp"
 #include "project/names.hpp"
 #include "project/params.hpp"
 #include "project/schema.hpp"
@@ -246,6 +247,26 @@ nlohmann::json render_cronjob(const Project& project, const JobDef& job, const R
             {"kind", "CronJob"},
             {"metadata", std::move(metadata)},
             {"spec", std::move(spec)}};
+}
+
+std::vector<const JobDef*> scheduled_jobs(const Project& project, const std::vector<std::string>& names) {
+    std::vector<const JobDef*> picked;
+    if (names.empty()) {
+        for (const JobDef& job : project.jobs) {
+            if (job.schedule) picked.push_back(&job);
+        }
+        return picked;
+    }
+    for (const std::string& name : names) {
+        const JobDef& job = require_job(project, name);
+        if (!job.schedule) {
+            fail(ErrorKind::usage,
+                 "job {} has no schedule; add one such as schedule: \"0 3 * * *\" to it in {}",
+                 quote(job.name), project.file);
+        }
+        picked.push_back(&job);
+    }
+    return picked;
 }
 
 } // namespace kq::project

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kq::project {
 
@@ -37,5 +38,9 @@ std::string project_name_from_folder(const std::string& folder);
 // render_job makes with the schedule's params (request.params is ignored), both carrying kq's
 // labels, k_label_project and k_label_schedule. Throws a usage Error when the job has no schedule.
 nlohmann::json render_cronjob(const Project& project, const JobDef& job, const RenderRequest& request);
+
+// The scheduled jobs `names` picks (every scheduled job of the project when empty), in the order
+// written; throws a usage Error for a name that is not a job or a job without a schedule.
+std::vector<const JobDef*> scheduled_jobs(const Project& project, const std::vector<std::string>& names);
 
 } // namespace kq::project

@@ -108,8 +108,8 @@ TEST_CASE("kq list shows kq's Jobs with their status, filtered by DEF, -l and --
     REQUIRE(wide.status == 0);
     const auto wide_lines = lines_of(wide.out);
     REQUIRE(wide_lines.size() == 3);
-    CHECK(words_of(wide_lines[0]) ==
-          Names{"NAME", "DEFINITION", "STATUS", "COMPLETIONS", "DURATION", "AGE", "REASON", "IMAGES"});
+    CHECK(words_of(wide_lines[0]) == Names{"NAME", "DEFINITION", "STATUS", "COMPLETIONS", "DURATION", "AGE",
+                                           "REASON", "IMAGES", "SCHEDULE"});
     const auto wide_bad = words_of(wide_lines[1]);
     CHECK(Names(wide_bad.end() - 2, wide_bad.end()) == Names{"BackoffLimitExceeded", "busybox:1.36"});
     // Newer control planes give a Complete condition a reason (CompletionsReached); older ones none.

@@ -88,6 +88,7 @@ std::vector<std::string> job_table_headers(const JobTableColumns& columns) {
     if (columns.wide) {
         headers.push_back("REASON");
         headers.push_back("IMAGES");
+        headers.push_back("SCHEDULE");
     }
     return headers;
 }
@@ -107,6 +108,7 @@ std::vector<std::string> job_table_row(const json& job, TimePoint now, const Job
     if (columns.wide) {
         row.push_back(or_none(summary.reason));
         row.push_back(or_none(join(kube::job_images(job), ",")));
+        row.push_back(or_none(kube::job_schedule(job)));
     }
     return row;
 }
@@ -138,6 +140,7 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
     fields.add_row({"Name:", job.name});
     fields.add_row({"Namespace:", job.namespace_name});
     fields.add_row({"Definition:", or_none(report.definition)});
+    if (!report.schedule.empty()) fields.add_row({"Schedule:", report.schedule});
     fields.add_row({"Status:", job.status});
     if (!job.reason.empty()) fields.add_row({"Reason:", job.reason});
     if (!job.message.empty()) fields.add_row({"Message:", job.message});
@@ -190,6 +193,7 @@ json status_json(const kube::JobReport& report, TimePoint now) {
         {"name", job.name},
         {"namespace", job.namespace_name},
         {"definition", optional_text(report.definition)},
+        {"schedule", optional_text(report.schedule)},
         {"status", job.status},
         {"reason", optional_text(job.reason)},
         {"message", optional_text(job.message)},

@@ -127,11 +127,12 @@ void prune_cronjobs(kube::Client& client, const std::vector<std::string>& namesp
         });
         for (const std::string& name : names) {
             if (dry_run != ScheduleDryRun::client) {
-                kube::Query query;
-                if (dry_run == ScheduleDryRun::server) query.emplace_back("dryRun", "All");
+                nlohmann::json options_body = {{"propagationPolicy", "Background"}};
+                // The server reads a DELETE's options from its body when it has one, and then ignores
+                // ?dryRun=All, which would make a dry run real.
+                if (dry_run == ScheduleDryRun::server) options_body["dryRun"] = {"All"};
                 try {
-                    (void)client.remove(cronjob_path(namespace_name, name), query,
-                                        nlohmann::json{{"propagationPolicy", "Background"}});
+                    (void)client.remove(cronjob_path(namespace_name, name), {}, options_body);
                 } catch (const kube::ApiError& error) {
                     // Deleted meanwhile: what prune wanted.
                     if (!error.not_found()) throw;

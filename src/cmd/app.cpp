@@ -40,6 +40,7 @@ constexpr CommandSpec k_commands[] = {
     {"resume", "Resume suspended Jobs: their pods start again", setup_resume},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
+    {"payload", "Print the payload a Job was given, byte for byte", setup_payload},
 };
 
 constexpr const char* k_description =

@@ -159,6 +159,8 @@ JobReport fetch_job_report(Client& client, const std::string& namespace_name, co
     report.summary = summarize_job(job);
     report.definition = job_definition(job);
     report.conditions = job_conditions(job);
+    if (job.contains("metadata") && job["metadata"].contains("annotations"))
+        report.annotations = job["metadata"]["annotations"];
 
     const std::string events_path = fmt::format("/api/v1/namespaces/{}/events", namespace_name);
     std::vector<EventSummary> events;

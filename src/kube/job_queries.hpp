@@ -108,6 +108,7 @@ struct JobReport {
     std::vector<JobCondition> conditions; // as the API gives them
     std::vector<PodSummary> pods;         // oldest first
     std::vector<EventSummary> events;     // the most recent, oldest first
+    nlohmann::json annotations;           // the Job's metadata.annotations (null when none)
 };
 
 // How many events a report keeps.

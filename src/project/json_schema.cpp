@@ -259,6 +259,15 @@ json field_schema(const FieldSpec& field) {
         return {{"type", json::array({"object", "null"})},
                 {"propertyNames", {{"pattern", k_param_name_pattern}}},
                 {"additionalProperties", param()}};
+    case FieldKind::payload:
+        return closed_map(
+            k_payload_keys, 0,
+            {{"required", {{"type", "boolean"}}},
+             {"maxBytes", {{"type", "integer"}, {"minimum", 1}, {"maximum", k_max_payload_bytes}}},
+             {"contentType",
+              {{"type", "string"}, {"pattern", R"(^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$)"}}},
+             {"secret", {{"type", "boolean"}}},
+             {"env", {{"type", "string"}, {"pattern", k_env_name_pattern}}}});
     }
     return json::object();
 }

@@ -286,6 +286,12 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
         FieldConverter quiet(ConvertMode::check, owner, nullptr, repeated);
         job.params = parse_params(*params, quiet, false, repeated);
     }
+    if (const SourceNode* payload = merged.find("payload")) {
+        Diagnostics repeated;
+        FieldConverter quiet(ConvertMode::check, owner, nullptr, repeated);
+        if (auto converted = quiet.convert(*find_job_field("payload"), *payload))
+            job.payload = payload_def(*converted);
+    }
     job.spec.kind = NodeKind::map;
     job.spec.location = merged.location;
     for (const SourceEntry& field : merged.entries) {

@@ -3,6 +3,7 @@
 #include "project/diagnostics.hpp"
 #include "project/source.hpp"
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -30,6 +31,31 @@ struct ParamDef {
     Location location;
 };
 
+// The largest payload kq delivers, in bytes: what one ConfigMap or Secret holds (1 MiB).
+inline constexpr std::size_t k_max_payload_bytes = 1048576;
+// The largest payload that may also go into an environment variable (payload.env), in bytes.
+inline constexpr std::size_t k_max_env_payload_bytes = 32768;
+
+// The environment variable that holds the path of a Job's payload file.
+inline constexpr std::string_view k_payload_file_env = "KQ_PAYLOAD_FILE";
+
+// The payload a job takes (its `payload` key): how `kq submit --payload` checks and delivers it.
+struct PayloadDef {
+    // True when every submit must give a payload.
+    bool required = false;
+    // The largest payload accepted, in bytes; nullopt for kq's limit (jobs::k_max_payload_bytes).
+    std::optional<std::size_t> max_bytes;
+    // The payload's media type, e.g. application/json (then every payload must be JSON); empty when unsaid.
+    std::string content_type;
+    // True to store the payload in a Secret instead of a ConfigMap.
+    bool secret = false;
+    // The environment variable that also holds the payload, when not empty.
+    std::string env;
+
+    // True when content_type says JSON (application/json or a +json type).
+    bool is_json() const;
+};
+
 // One job definition: what `kq render NAME` turns into a Job manifest.
 struct JobDef {
     std::string name;
@@ -40,6 +66,8 @@ struct JobDef {
     // The job's keys after the project's defaults were merged in, checked against the schema;
     // "description" and "params" are left out.
     SourceNode spec;
+    // Its payload key, when it has one.
+    std::optional<PayloadDef> payload;
     // Where the job's name is written.
     Location location;
 

@@ -59,6 +59,7 @@ constexpr std::array k_fields = {
     FieldSpec{"params", K::params, T::none, "", {}},
     FieldSpec{"podTemplate", K::object, T::none, "", {}},
     FieldSpec{"jobSpec", K::object, T::none, "", {}},
+    FieldSpec{"payload", K::payload, T::none, "", {}},
 };
 
 constexpr auto make_names() {

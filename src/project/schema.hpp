@@ -29,6 +29,7 @@ enum class FieldKind {
     object,             // any map, passed through
     list,               // any list, passed through
     params,             // the job's params, not rendered
+    payload,            // {required, maxBytes, contentType, secret, env}: what payload a submit takes
 };
 
 // Where a key's rendered value goes in the Job manifest.
@@ -107,6 +108,9 @@ inline constexpr std::array<std::string_view, 3> k_job_spec_reserved_keys = {"te
 inline constexpr std::array<std::string_view, 11> k_container_keys = {
     "name", "image",   "imagePullPolicy", "command",      "args",           "workingDir",
     "env",  "envFrom", "resources",       "volumeMounts", "securityContext"};
+// payload's map: what payload the job takes (jobs/payload.hpp delivers it); every key is optional.
+inline constexpr std::array<std::string_view, 5> k_payload_keys = {"required", "maxBytes", "contentType",
+                                                                   "secret", "env"};
 // resources: maps of resource names to quantities.
 inline constexpr std::array<std::string_view, 2> k_resources_keys = {"requests", "limits"};
 

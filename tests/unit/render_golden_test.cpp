@@ -50,6 +50,7 @@ const std::vector<GoldenCase>& golden_cases() {
         {"managed-by", "tests/fixtures/valid/features.yaml", {"managed-by"}},
         {"job-spec-overlay", "tests/fixtures/valid/features.yaml", {"job-spec-overlay"}},
         {"init-and-sidecars", "tests/fixtures/valid/features.yaml", {"init-and-sidecars"}},
+        {"payload", "tests/fixtures/valid/features.yaml", {"payload"}},
         {"templating", "tests/fixtures/valid/features.yaml", {"templating", "-p", "retries=5"}},
         {"templating-defaults", "tests/fixtures/valid/features.yaml", {"templating"}},
         {"flag-name", "tests/fixtures/valid/features.yaml", {"container-name", "--name", "fixed-name"}},

@@ -1,6 +1,7 @@
 #include "cmd/support/job_views.hpp"
 
 #include "cmd/support/output.hpp"
+#include "jobs/payload.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -149,6 +150,10 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
     if (job.completed) fields.add_row({"Finished:", when_text(*job.completed, now)});
     if (const auto duration = kube::job_duration(job, now))
         fields.add_row({"Duration:", human_duration(*duration)});
+    if (const auto payload = jobs::payload_ref({{"metadata", {{"annotations", report.annotations}}}})) {
+        fields.add_row(
+            {"Payload:", fmt::format("{} bytes ({}/{})", payload->bytes, payload->kind, payload->name)});
+    }
     // The fields' table has no header; Table pads the labels into one column.
     std::ostringstream field_text;
     fields.print(field_text, false);

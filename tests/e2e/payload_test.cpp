@@ -6,12 +6,16 @@
 
 #include "e2e_helpers.hpp"
 #include "job_fixtures.hpp"
+#include "jobs/payload.hpp"
+#include "util/error.hpp"
+#include "util/signals.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <set>
 #include <string>
 
@@ -352,6 +356,34 @@ TEST_SUITE("payload") {
         const std::string flagged = created_name(flag);
         CHECK(!scene.get("secrets", flagged).is_null());
         CHECK(scene.kq({"status", flagged}).out.find("(secret/" + flagged + ")") != std::string::npos);
+    }
+
+    TEST_CASE("an interrupt between the Job and its payload deletes the Job, leaving nothing half made") {
+        PayloadScene scene;
+        const Run manifest = scene.kq({"submit", "plain", "--payload", scene.payload_file("p", "bytes"),
+                                       "--idempotency-key", "ctrl-c", "--dry-run=client", "-o", "json"});
+        REQUIRE(manifest.status == 0);
+        auto client = cluster_client("admin");
+        // The Job as kq creates it (suspended, pending), then the Ctrl-C that comes before the payload.
+        const nlohmann::json job = client->create("/apis/batch/v1/namespaces/" + scene.ns.name() + "/jobs",
+                                                  nlohmann::json::parse(manifest.out));
+        const std::string name = job["metadata"]["name"];
+        kq::clear_interrupt();
+        kq::catch_interrupts();
+        std::raise(SIGINT);
+        kq::jobs::Payload payload;
+        payload.bytes = "bytes";
+        std::string message;
+        try {
+            (void)kq::jobs::deliver_payload(*client, scene.ns.name(), job, payload, false);
+        } catch (const kq::Error& error) {
+            CHECK(error.kind() == kq::ErrorKind::interrupted);
+            message = error.what();
+        }
+        kq::clear_interrupt();
+        CHECK(message == "interrupted; job.batch/" + name + " was deleted before its payload was stored");
+        CHECK(eventually([&] { return scene.get("jobs", name).is_null(); }));
+        CHECK(scene.get("configmaps", name).is_null());
     }
 
     TEST_CASE("the Role of examples/rbac/kq-ci.yaml is enough for a payload") {

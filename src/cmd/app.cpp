@@ -41,6 +41,7 @@ constexpr CommandSpec k_commands[] = {
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
     {"payload", "Print the payload a Job was given, byte for byte", setup_payload},
+    {"rerun", "Create a new Job from an old one: its spec, or its definition again", setup_rerun},
 };
 
 constexpr const char* k_description =

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 namespace kq::jobs {
 namespace {
@@ -32,17 +31,6 @@ constexpr size_t k_failures_shown = 10;
 constexpr const char* k_maybe_created_hint =
     "the Job may have been created: look with 'kq list' before submitting again (with --idempotency-key "
     "a repeated submission finds its Job instead of making another)";
-
-// A name as the API server's generateName makes it: the prefix and five of its random characters.
-std::string generated_job_name(const std::string& prefix) {
-    static constexpr std::string_view k_name_alphabet = "bcdfghjklmnpqrstvwxz2456789";
-    static std::mt19937 random{std::random_device{}()};
-    std::uniform_int_distribution<size_t> pick(0, k_name_alphabet.size() - 1);
-    std::string name = prefix;
-    for (int i = 0; i < 5; ++i)
-        name += k_name_alphabet[pick(random)];
-    return name;
-}
 
 std::string label_of(const nlohmann::json& object, std::string_view label) {
     if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return {};
@@ -209,6 +197,7 @@ nlohmann::json Submission::manifest(const Planned& entry) const {
     if (claim) make_claim(rendered);
     if (suspend) rendered["spec"]["suspend"] = true;
     label_submission(rendered, id);
+    record_origin(rendered, params[entry.params], base.extra_args, entry.key);
     if (!payloads.empty()) {
         if (entry.fixed_name.empty()) {
             rendered["metadata"].erase("generateName");
@@ -257,6 +246,7 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
             const std::string key =
                 total == 1 ? options.idempotency_key : fmt::format("{}/{}", options.idempotency_key, index);
             entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
+            entry.key = key;
         } else if (!options.name.empty()) {
             entry.fixed_name = options.name;
         }

@@ -40,6 +40,7 @@ struct Planned {
     size_t params = 0;      // its params: an index into Submission::params
     size_t payload = 0;     // its payload: an index into Submission::payloads, when there are any
     std::string fixed_name; // idempotent or --name
+    std::string key;        // the idempotency key that named it ("KEY/N" in a fan-out), or empty
     std::string spec_hash;  // its manifest's, which a 409 on a fixed name compares with the existing Job's
     nlohmann::json created; // the object the server returned (or the existing one)
     bool unchanged = false; // an idempotent Job found already there

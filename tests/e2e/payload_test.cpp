@@ -386,6 +386,54 @@ TEST_SUITE("payload") {
         CHECK(scene.get("configmaps", name).is_null());
     }
 
+    TEST_CASE(
+        "kq rerun copies a failed Job with its payload; --failed re-runs only Jobs no Job re-runs yet") {
+        PayloadScene scene;
+        write_file(scene.file, std::string(k_payload_project) + R"(  flaky:
+    backoffLimit: 0
+    params:
+      who: {default: world}
+    args: ["{{ params.who }}"]
+    annotations: {kq.test/run-seconds: "1", kq.test/exit-code: "3"}
+)");
+        const Run first = scene.kq(
+            {"submit", "flaky", "-p", "who=me", "--payload", scene.payload_file("p", "data"), "--wait"});
+        CHECK(first.status == 3);
+        const std::string old = created_name(first);
+        const nlohmann::json old_job = scene.get("jobs", old);
+        CHECK(annotation(old_job, "kq.dev/params") == R"({"who":"me"})");
+
+        const Run dry = scene.kq({"rerun", "--failed", "--job", "flaky", "--dry-run"});
+        CHECK(dry.status == 0);
+        CHECK(dry.out == "job.batch/" + old + "\n");
+
+        const Run rerun = scene.kq({"rerun", old, "--wait"});
+        CHECK(rerun.status == 3);
+        const auto lines = lines_of(rerun.out);
+        REQUIRE(!lines.empty());
+        REQUIRE(lines[0].ends_with(" created (re-run of job.batch/" + old + ")"));
+        const std::string fresh = lines[0].substr(10, lines[0].find(' ') - 10);
+        const nlohmann::json job = scene.get("jobs", fresh);
+        CHECK(job["metadata"]["labels"]["kq.dev/rerun-of"] == old);
+        CHECK(job["spec"]["template"]["spec"]["containers"][0]["args"] == nlohmann::json::array({"me"}));
+        CHECK(scene.kq({"payload", fresh}).out == "data");
+        const nlohmann::json map = scene.get("configmaps", fresh);
+        REQUIRE(!map.is_null());
+        CHECK(map["metadata"]["ownerReferences"][0]["uid"] == job["metadata"]["uid"]);
+
+        // The old one is re-run now; the re-run failed and is the one left to re-run.
+        const Run next = scene.kq({"rerun", "--failed", "--job", "flaky", "--dry-run"});
+        CHECK(next.out == "job.batch/" + fresh + "\n");
+
+        const Run rendered =
+            scene.kq({"rerun", fresh, "--from-definition", "-p", "who=you", "--dry-run", "-o", "json"});
+        CHECK(rendered.status == 0);
+        const nlohmann::json manifest = nlohmann::json::parse(rendered.out);
+        CHECK(manifest["spec"]["template"]["spec"]["containers"][0]["args"] ==
+              nlohmann::json::array({"you"}));
+        CHECK(scene.kq({"rerun", fresh, "-p", "who=x"}).status == 125);
+    }
+
     TEST_CASE("the Role of examples/rbac/kq-ci.yaml is enough for a payload") {
         TempDir dir;
         const std::string file = dir.file("kq.yaml");

@@ -345,16 +345,22 @@ std::vector<Candidate> namespaces(const Context& context) {
     return candidates;
 }
 
-// The Kueue LocalQueues of the namespace the command would use, each with its ClusterQueue.
-std::vector<Candidate> local_queues(const Context& context, const LineState& state) {
-    const std::unique_ptr<kube::Client> client = completion_client(context);
+// The namespace the command on the line would use: its -n, the project's (when the project file
+// loads), else the context's.
+std::string completion_namespace(const Context& context, const kube::Client& client, const LineState& state) {
     std::optional<project::Project> project;
     try {
         project = load_project_if_any(context);
     } catch (const std::exception&) {
         // A broken project file only loses its namespace; the context's still applies.
     }
-    const std::string namespace_name = jobs_namespace(context, client->config(), project, state.job_flag);
+    return jobs_namespace(context, client.config(), project, state.job_flag);
+}
+
+// The Kueue LocalQueues of the namespace the command would use, each with its ClusterQueue.
+std::vector<Candidate> local_queues(const Context& context, const LineState& state) {
+    const std::unique_ptr<kube::Client> client = completion_client(context);
+    const std::string namespace_name = completion_namespace(context, *client, state);
     std::vector<Candidate> candidates;
     for (const kube::LocalQueueSummary& queue : jobs::list_local_queues(*client, namespace_name))
         candidates.push_back({queue.name, "ClusterQueue " + queue.cluster_queue});
@@ -364,13 +370,7 @@ std::vector<Candidate> local_queues(const Context& context, const LineState& sta
 // kq's Jobs in the namespace the command would use, newest first, without those already on the line.
 std::vector<Candidate> job_names(const Context& context, const LineState& state) {
     const std::unique_ptr<kube::Client> client = completion_client(context);
-    std::optional<project::Project> project;
-    try {
-        project = load_project_if_any(context);
-    } catch (const std::exception&) {
-        // A broken project file only loses its namespace; the context's still applies.
-    }
-    const std::string namespace_name = jobs_namespace(context, client->config(), project, state.job_flag);
+    const std::string namespace_name = completion_namespace(context, *client, state);
     std::vector<kube::JobSummary> jobs;
     kube::ListOptions options;
     options.label_selector = managed_selector(state.job_flag);

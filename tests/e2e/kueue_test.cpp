@@ -259,7 +259,8 @@ TEST_SUITE("kueue") {
         const auto until = KueueClock::now() + std::chrono::seconds(30);
         while (KueueClock::now() < until) {
             text = scene.kq({"status", "second"}).out;
-            if (contains(text, "insufficient unused quota")) break;
+            // The condition and the Workload's event are written separately; wait for both.
+            if (contains(text, "insufficient unused quota") && contains(text, "workload/job-second-")) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(300));
         }
         CHECK(contains(text, "\nStatus:        Queued\n"));

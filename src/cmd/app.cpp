@@ -41,6 +41,12 @@ constexpr CommandSpec k_commands[] = {
     {"queues", "List the namespace's Kueue LocalQueues with their pending and admitted counts", setup_queues},
     {"context", "Show the cluster, user and namespace kq would use", setup_context},
     {"completion", "Print the shell completion script for bash, zsh or fish", setup_completion},
+    {"apply", "Create or update the CronJobs of the scheduled definitions (server-side apply)", setup_apply},
+    {"diff", "Show what kq apply would change against the live CronJobs", setup_diff},
+    {"schedules", "List kq's CronJobs: schedule, last run and result, next run", setup_schedules},
+    {"trigger", "Run a scheduled definition now from its CronJob's template", setup_trigger},
+    {"payload", "Print the payload a Job was given, byte for byte", setup_payload},
+    {"rerun", "Create a new Job from an old one: its spec, or its definition again", setup_rerun},
 };
 
 constexpr const char* k_description =

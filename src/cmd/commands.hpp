@@ -38,6 +38,12 @@ void setup_resume(CLI::App& command, Context& context);
 void setup_queues(CLI::App& command, Context& context);
 void setup_context(CLI::App& command, Context& context);
 void setup_completion(CLI::App& command, Context& context);
+void setup_apply(CLI::App& command, Context& context);
+void setup_diff(CLI::App& command, Context& context);
+void setup_schedules(CLI::App& command, Context& context);
+void setup_trigger(CLI::App& command, Context& context);
+void setup_payload(CLI::App& command, Context& context);
+void setup_rerun(CLI::App& command, Context& context);
 
 // The project file `kq init` writes; its first line names schema_path for editors, unless it is empty.
 std::string starter_project(const std::string& schema_path);

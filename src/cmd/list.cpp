@@ -29,7 +29,7 @@ constexpr const char* k_list_footer =
     R"(Columns: NAME, DEFINITION, STATUS (Pending, Running, Queued:LOCALQUEUE while Kueue has not
 admitted it, Suspended, Complete or Failed), COMPLETIONS (succeeded/wanted pods), DURATION (start to
 finish, or to now while it runs) and AGE; -A puts NAMESPACE first; -o wide adds REASON (why it
-finished, e.g. BackoffLimitExceeded), QUEUE (its Kueue LocalQueue) and IMAGES. -o json and -o yaml print a v1 List of the Job objects, -o name "job.batch/NAME" lines; all
+finished, e.g. BackoffLimitExceeded), QUEUE (its Kueue LocalQueue), IMAGES and SCHEDULE (the CronJob of kq apply that made it). -o json and -o yaml print a v1 List of the Job objects, -o name "job.batch/NAME" lines; all
 are written as the API's pages arrive, so any number of Jobs lists in bounded memory.
 
 Examples:

@@ -4,6 +4,7 @@
 #include "cmd/support/project_loading.hpp"
 #include "project/listing.hpp"
 #include "project/params.hpp"
+#include "project/schedule.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -23,6 +24,7 @@ struct RenderOptions {
     std::string queue;                                                       // --queue
     std::string priority;                                                    // --priority
     std::string output = "yaml";                                             // -o yaml|json
+    bool schedule = false;                                                   // --schedule
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
 };
 
@@ -35,6 +37,9 @@ constexpr const char* k_render_footer = R"(Examples:
 
   # Give the Job a fixed name and print JSON
   kq render hello --name hello-1 -o json
+
+  # Print the CronJob `kq apply` makes of a job with a schedule
+  kq render nightly --schedule
 
 Params are read as {{ params.NAME }} and environment variables as {{ env.NAME }} in any string of
 the job; write a literal "{{" as {{ "{{" }}. Nothing contacts a cluster.)";
@@ -51,7 +56,16 @@ void run_render(const RenderOptions& options, Context& context) {
     if (!options.priority.empty()) request.priority = options.priority;
     if (!context.global.namespace_name.empty()) request.namespace_override = context.global.namespace_name;
     request.env = process_env;
-    const nlohmann::json manifest = project::render_job(job, request);
+    if (options.schedule && !options.params.empty()) {
+        fail(ErrorKind::usage, "-p: --schedule renders with the schedule's params; set them under "
+                               "schedule.params in the project file");
+    }
+    if (options.schedule && !options.name.empty()) {
+        fail(ErrorKind::usage,
+             "--name: a CronJob is named after its definition; leave --name out with --schedule");
+    }
+    const nlohmann::json manifest =
+        options.schedule ? project::render_cronjob(loaded, job, request) : project::render_job(job, request);
     // Rendered whole before printing, so a failure leaves stdout empty.
     const std::string text =
         options.output == "json" ? project::to_json_text(manifest) : project::to_yaml(manifest);
@@ -79,6 +93,8 @@ void setup_render(CLI::App& command, Context& context) {
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"yaml", "json"}))
         ->capture_default_str();
+    command.add_flag("--schedule", options->schedule,
+                     "Print the job's CronJob (its schedule key) instead of a Job");
     add_container_args(command, options->args);
     command.callback([options, &context] { run_render(*options, context); });
 }

@@ -28,7 +28,7 @@ its containers' states, reasons (OOMKilled, ErrImagePull, Error, ...) and exit c
 events of the Job and its pods. The exit status is 0 whatever state the Job is in.
 
 -o json prints one object; every key is always there, null when it does not apply:
-  {"job": {"name", "namespace", "definition", "status", "reason", "message", "completions",
+  {"job": {"name", "namespace", "definition", "schedule", "status", "reason", "message", "completions",
            "active", "succeeded", "failed", "creationTimestamp", "startTime", "completionTime",
            "duration", "durationSeconds"},
    "conditions": [{"type", "status", "reason", "message", "lastTransitionTime"}],

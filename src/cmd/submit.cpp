@@ -52,7 +52,10 @@ struct SubmitOptions {
     std::vector<std::string> exclude;    // --exclude REGEX: no log line matching one
     std::string log_output;              // kq run -o json: log lines as JSON objects
     std::shared_ptr<ContainerArgs> args = std::make_shared<ContainerArgs>(); // after "--"
-    bool is_run = false; // kq run: logs and wait always, the result as the exit status
+    bool is_run = false;         // kq run: logs and wait always, the result as the exit status
+    std::string payload;         // --payload FILE ("-" for stdin)
+    std::string payload_file;    // --payload-file FILE: JSON Lines, one payload per Job
+    bool payload_secret = false; // --payload-secret
 };
 
 // The largest --params-file read.
@@ -86,6 +89,24 @@ void check_flags(const SubmitOptions& options) {
     if (options.dry_run != "none" && (options.wait || options.logs || options.is_run)) {
         fail(ErrorKind::usage, "--dry-run: creates nothing to wait for; drop --wait/--logs or use kq render");
     }
+    if (!options.payload.empty() && !options.payload_file.empty()) {
+        fail(ErrorKind::usage,
+             "--payload and --payload-file: use one of them (a payload file has one payload per Job)");
+    }
+    if (!options.payload_file.empty() && options.count > 1) {
+        fail(ErrorKind::usage,
+             "--count and --payload-file: use one of them (a payload file makes one Job per line)");
+    }
+    if (options.payload == "-" && options.params_file == "-") {
+        fail(ErrorKind::usage, "--payload and --params-file: only one of them can read stdin (-)");
+    }
+    if (options.payload_file == "-" && options.params_file == "-") {
+        fail(ErrorKind::usage, "--payload-file and --params-file: only one of them can read stdin (-)");
+    }
+    if (options.payload_secret && options.payload.empty() && options.payload_file.empty()) {
+        fail(ErrorKind::usage,
+             "--payload-secret: stores a payload in a Secret; give --payload or --payload-file");
+    }
     (void)prefix_choice(options.prefix, options.no_prefix);
     (void)log_patterns(options.include, "--include");
     (void)log_patterns(options.exclude, "--exclude");
@@ -100,6 +121,20 @@ std::string params_file_text(const std::string& path) {
         return text.str();
     }
     return read_file(path, path, k_max_params_file);
+}
+
+// Reads --payload: a file or stdin, any bytes, refused past kq's limit before anything is created.
+std::string payload_bytes(const std::string& path) {
+    const FileText read = read_text(path == "-" ? "/dev/stdin" : path, project::k_max_payload_bytes);
+    const std::string shown = path == "-" ? "<stdin>" : path;
+    if (read.too_large) {
+        fail(ErrorKind::usage,
+             "--payload {}: the payload is more than the {} bytes a payload may hold (one ConfigMap or "
+             "Secret)",
+             shown, project::k_max_payload_bytes);
+    }
+    if (!read.text) fail(ErrorKind::usage, "--payload {}: {}", shown, read.error);
+    return *read.text;
 }
 
 // Renders every Job of the submission before creating any, so a bad param line creates nothing.
@@ -118,6 +153,14 @@ Submission plan(const SubmitOptions& options, const project::JobDef& job, const 
     if (!options.queue.empty()) plan.queue = options.queue;
     if (!options.priority.empty()) plan.priority = options.priority;
     plan.env = process_env;
+    if (!options.payload.empty()) {
+        plan.payload = payload_bytes(options.payload);
+        plan.payload_source =
+            fmt::format("--payload {}", options.payload == "-" ? "<stdin>" : options.payload);
+    }
+    if (!options.payload_file.empty()) plan.payload_text = params_file_text(options.payload_file);
+    plan.payload_file = options.payload_file;
+    plan.payload_secret = options.payload_secret;
     return jobs::plan(job, namespace_name, plan);
 }
 
@@ -242,15 +285,7 @@ void run_submit(SubmitOptions options, Context& context) {
     Submission submission = plan(options, job, namespace_name);
     std::vector<Planned>& planned = submission.entries;
     // A Job for a Kueue queue that does not exist would wait for ever: refuse before creating anything.
-    if (const std::string queue = jobs::queue_of(submission.manifest(planned.front())); !queue.empty()) {
-        if (options.suspend) {
-            fail(ErrorKind::usage,
-                 "--suspend: a Job in Kueue queue \"{}\" stays suspended until Kueue admits "
-                 "it, and Kueue then resumes it; drop --suspend or the queue",
-                 queue);
-        }
-        jobs::require_local_queue(*client, namespace_name, queue);
-    }
+    jobs::check_queue_target(*client, namespace_name, submission.manifest(planned.front()), options.suspend);
     const std::string dry_run_query = options.dry_run == "server" ? "All" : "";
     if (options.unique && !dry_run_query.empty()) {
         jobs::check_unique(*client, namespace_name, job.name, planned.front().fixed_name);
@@ -374,6 +409,16 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
     command.add_flag("--prefix", options->prefix, "Prefix every log line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix log lines");
     add_log_filter_flags(command, options->include, options->exclude);
+    command
+        .add_option("--payload", options->payload,
+                    "Give the Job FILE's bytes (- for stdin, at most 1 MiB) at /var/run/kq/payload")
+        ->type_name("FILE");
+    command
+        .add_option("--payload-file", options->payload_file,
+                    "Give each Job one line of FILE, JSON Lines, as its payload (- for stdin)")
+        ->type_name("FILE");
+    command.add_flag("--payload-secret", options->payload_secret,
+                     "Store the payload in a Secret instead of a ConfigMap");
     add_container_args(command, options->args);
 }
 
@@ -392,6 +437,12 @@ constexpr const char* k_submit_footer = R"(Examples:
 
   # Fan out: one Job per line of a JSON Lines file
   kq submit resize --params-file images.jsonl --wait
+
+  # Hand the Job a JSON document, read by the container from $KQ_PAYLOAD_FILE
+  kq submit process-order --payload order.json
+
+  # Fan out with one payload per Job
+  kq submit resize --payload-file images.jsonl
 
   # Create ten Jobs that start no pod until resumed (kq resume -l kq.dev/definition=resize)
   kq submit resize --count 10 --suspend

@@ -1,8 +1,12 @@
 #include "jobs/suspend.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/support/apply_schedules.hpp"
 #include "cmd/support/cluster.hpp"
 #include "cmd/support/job_filters.hpp"
+#include "cmd/support/project_loading.hpp"
 #include "cmd/support/targets.hpp"
+#include "jobs/schedules.hpp"
+#include "project/schedule.hpp"
 #include "util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -23,6 +27,7 @@ struct SuspendOptions {
     std::string dry_run = "none";   // --dry-run[=client|server|none], read by dry_run_mode
     std::string output;             // -o name; empty for "job.batch/NAME suspended" lines
     bool suspend = true;            // true for kq suspend, false for kq resume
+    std::string schedule;           // --schedule JOB: the scheduled job's CronJob instead of Jobs
 };
 
 constexpr const char* k_suspend_footer =
@@ -39,7 +44,10 @@ Examples:
   kq suspend -l kq.dev/definition=resize
 
   # See what would be suspended
-  kq suspend -l team=data --dry-run)";
+  kq suspend -l team=data --dry-run
+
+  # Stop a schedule from firing (its CronJob's spec.suspend); kq resume --schedule starts it again
+  kq suspend --schedule nightly)";
 
 constexpr const char* k_resume_footer =
     R"(Sets spec.suspend to false with a patch, so the Job controller starts the Job's pods (a Job
@@ -58,9 +66,38 @@ Examples:
   # Have the API server check the patch without making it
   kq resume --job resize --dry-run=server)";
 
+// --schedule JOB: sets the CronJob's spec.suspend, which stops or starts its firing (its running Jobs
+// are left as they are).
+void run_suspend_schedule(const SuspendOptions& options, Context& context) {
+    if (!options.names.empty() || !options.definition.empty() || !options.selector.empty()) {
+        fail(ErrorKind::usage, "--schedule: names a CronJob; leave out Job names, --job and -l/--selector");
+    }
+    const project::Project loaded = load_project(context);
+    const project::JobDef& job = *project::scheduled_jobs(loaded, {options.schedule}).front();
+    auto client = connect(context);
+    const std::string namespace_name =
+        choose_namespace(context.global.namespace_name, job.namespace_name, loaded.namespace_name,
+                         client->config().namespace_name)
+            .name;
+    const jobs::ScheduleDryRun mode = schedule_dry_run(options.dry_run);
+    const bool changed =
+        jobs::set_cronjob_suspended(*client, namespace_name, job.name, options.suspend, mode);
+    if (options.output == "name") {
+        context.out << jobs::cronjob_ref(job.name) << '\n';
+        return;
+    }
+    std::string what = options.suspend ? "suspended" : "resumed";
+    if (!changed) what = options.suspend ? "unchanged (already suspended)" : "unchanged (not suspended)";
+    context.out << fmt::format("{} {}{}\n", jobs::cronjob_ref(job.name), what, dry_run_suffix(mode));
+}
+
 void run_suspend(SuspendOptions options, Context& context) {
     const char* command = options.suspend ? "suspend" : "resume";
     options.dry_run = dry_run_mode(options.dry_run);
+    if (!options.schedule.empty()) {
+        run_suspend_schedule(options, context);
+        return;
+    }
     check_selection({options.names, options.definition, options.selector}, command);
     check_definition_name(options.definition);
 
@@ -111,6 +148,10 @@ void add_suspend_flags(CLI::App& command, const std::shared_ptr<SuspendOptions>&
                      "without making it");
     command.add_option("-o,--output", options->output, "Output format: name (default: lines)")
         ->check(CLI::IsMember({"name"}));
+    command
+        .add_option("--schedule", options->schedule,
+                    fmt::format("{} the CronJob of this scheduled job definition instead", verb))
+        ->type_name("JOB");
 }
 
 } // namespace

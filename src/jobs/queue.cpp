@@ -3,6 +3,7 @@
 #include "kube/api_error.hpp"
 #include "kube/json_fields.hpp"
 #include "project/labels.hpp"
+#include "project/render.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -14,7 +15,7 @@
 namespace kq::jobs {
 
 std::string queue_of(const nlohmann::json& job) {
-    return kube::string_at(job, {"metadata", "labels", "kueue.x-k8s.io/queue-name"});
+    return kube::string_at(job, {"metadata", "labels", std::string(project::k_label_kueue_queue).c_str()});
 }
 
 std::vector<kube::LocalQueueSummary> list_local_queues(kube::Client& client,
@@ -31,6 +32,34 @@ std::vector<kube::LocalQueueSummary> list_local_queues(kube::Client& client,
         return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
     });
     return queues;
+}
+
+void put_in_queue(nlohmann::json& manifest, const std::optional<std::string>& queue,
+                  const std::optional<std::string>& priority) {
+    project::check_kueue_flags(queue, priority);
+    nlohmann::json& labels = manifest["metadata"]["labels"];
+    if (queue) labels[std::string(project::k_label_kueue_queue)] = *queue;
+    if (priority) labels[std::string(project::k_label_kueue_priority)] = *priority;
+    if (!queue_of(manifest).empty()) manifest["spec"]["suspend"] = true;
+}
+
+void hold_queue(nlohmann::json& manifest) {
+    nlohmann::json& metadata = manifest["metadata"];
+    const std::string label(project::k_label_kueue_queue);
+    if (!metadata.contains("labels") || !metadata["labels"].contains(label)) return;
+    metadata["annotations"][std::string(k_annotation_held_queue)] = metadata["labels"][label];
+    metadata["labels"].erase(label);
+}
+
+void add_release(const nlohmann::json& job, nlohmann::json& patch) {
+    const std::string held(k_annotation_held_queue);
+    const std::string queue = kube::string_at(job, {"metadata", "annotations", held.c_str()});
+    if (queue.empty()) {
+        patch["spec"]["suspend"] = false;
+        return;
+    }
+    patch["metadata"]["annotations"][held] = nullptr;
+    patch["metadata"]["labels"][std::string(project::k_label_kueue_queue)] = queue;
 }
 
 namespace {
@@ -63,6 +92,19 @@ void require_local_queue(kube::Client& client, const std::string& namespace_name
          quote(namespace_name),
          names.empty() ? std::string("the namespace has no LocalQueue")
                        : fmt::format("its LocalQueues: {}", join(names, ", ")));
+}
+
+void check_queue_target(kube::Client& client, const std::string& namespace_name,
+                        const nlohmann::json& manifest, bool suspend) {
+    const std::string queue = queue_of(manifest);
+    if (queue.empty()) return;
+    if (suspend) {
+        fail(ErrorKind::usage,
+             "--suspend: a Job in Kueue queue \"{}\" stays suspended until Kueue admits it, and Kueue then "
+             "resumes it; drop --suspend or the queue",
+             queue);
+    }
+    require_local_queue(client, namespace_name, queue);
 }
 
 } // namespace kq::jobs

@@ -108,4 +108,25 @@ std::vector<project::ParamValues> submission_params(const project::ParamValues& 
     return all;
 }
 
+void record_origin(nlohmann::json& manifest, const project::ParamValues& params,
+                   const std::vector<std::string>& extra_args, const std::string& idempotency_key) {
+    nlohmann::json& annotations = manifest["metadata"]["annotations"];
+    nlohmann::json given = nlohmann::json::object();
+    for (const auto& [name, value] : params)
+        given[name] = value;
+    annotations[std::string(k_annotation_params)] = given.dump();
+    if (!extra_args.empty()) annotations[std::string(k_annotation_args)] = nlohmann::json(extra_args).dump();
+    if (!idempotency_key.empty()) annotations[std::string(k_annotation_idempotency_key)] = idempotency_key;
+}
+
+std::string generated_job_name(const std::string& prefix) {
+    static constexpr std::string_view k_name_alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    static std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<size_t> pick(0, k_name_alphabet.size() - 1);
+    std::string name = prefix;
+    for (int i = 0; i < 5; ++i)
+        name += k_name_alphabet[pick(random)];
+    return name;
+}
+
 } // namespace kq::jobs

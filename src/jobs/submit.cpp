@@ -1,11 +1,13 @@
 #include "jobs/submit.hpp"
 
+#include "jobs/await.hpp"
 #include "jobs/paths.hpp"
 #include "jobs/submission.hpp"
 #include "jobs/unique.hpp"
 #include "kube/api_error.hpp"
 #include "project/labels.hpp"
 #include "util/error.hpp"
+#include "util/sha256.hpp"
 #include "util/signals.hpp"
 
 #include <fmt/format.h>
@@ -66,8 +68,46 @@ void adopt_existing(kube::Client& client, const std::string& namespace_name, con
              job_ref(entry.fixed_name), ours, theirs.empty() ? "none" : theirs, submission.idempotency_key,
              submission.job->name);
     }
+    if (!submission.payloads.empty()) {
+        const std::string our_payload = sha256_hex(submission.payloads[entry.payload]);
+        const std::optional<PayloadRef> their_payload = payload_ref(existing);
+        if (!their_payload || their_payload->sha256 != our_payload) {
+            fail(ErrorKind::usage,
+                 "--idempotency-key: {} already exists with {} (payload SHA-256 {} here); the key \"{}\" was "
+                 "used with another payload; use a new key",
+                 job_ref(entry.fixed_name),
+                 their_payload ? fmt::format("another payload ({} there)", their_payload->sha256)
+                               : "no payload",
+                 our_payload.substr(0, 16), submission.idempotency_key);
+        }
+    }
     entry.created = std::move(existing);
     entry.unchanged = true;
+}
+
+// Stores the payload of a created Job still waiting for it, and resumes the Job as the submission asks.
+void finish_payload(kube::Client& client, const std::string& namespace_name, const Submission& submission,
+                    Planned& entry) {
+    if (submission.payloads.empty() || !payload_pending(entry.created)) return;
+    entry.created = deliver_payload(client, namespace_name, entry.created, submission.payload(entry),
+                                    submission.suspend || submission.claim);
+}
+
+// After an interrupt: deletes the Jobs of a fan-out still waiting for their payload, so that none is
+// left half made; returns how many.
+size_t discard_pending(kube::Client& client, const std::string& namespace_name,
+                       std::vector<Planned>& planned) {
+    size_t discarded = 0;
+    for (Planned& entry : planned) {
+        if (entry.created.is_null() || !payload_pending(entry.created)) continue;
+        try {
+            delete_job(client, namespace_name, entry.created["metadata"]["name"].get<std::string>());
+            ++discarded;
+        } catch (const Error&) { // best effort: the interrupt is what to report
+        }
+        entry.created = nullptr;
+    }
+    return discarded;
 }
 
 // True when a create without a fixed name reached the server but its answer was lost: the server may
@@ -103,6 +143,47 @@ void create_one(kube::Client& client, const std::string& namespace_name, Submiss
         if (!error.already_exists() || entry.fixed_name.empty()) throw;
         adopt_existing(client, namespace_name, submission, entry);
     }
+    if (options.dry_run_query.empty()) finish_payload(client, namespace_name, submission, entry);
+}
+
+// Reads and checks the submission's payloads before anything is created: --payload for every Job, or
+// --payload-file with one per Job (as many as the params file's lines, or the Jobs' count without one).
+void plan_payloads(const project::JobDef& job, const PlanOptions& options, Submission& submission,
+                   size_t& total) {
+    submission.payload_secret = options.payload_secret || (job.payload && job.payload->secret);
+    if (options.payload) {
+        check_payload(*options.payload, job, options.payload_source);
+        submission.payloads.push_back(*options.payload);
+    } else if (options.payload_text) {
+        const std::string file = options.payload_file == "-" ? "<stdin>" : options.payload_file;
+        std::vector<PayloadLine> lines = parse_payload_lines(*options.payload_text, file);
+        if (options.params_text && lines.size() != total) {
+            const std::string params_file = options.params_file == "-" ? "<stdin>" : options.params_file;
+            if (lines.size() > total) {
+                fail(ErrorKind::usage,
+                     "{}:{}: payload {} has no line of --params-file {}, which has {}; give one "
+                     "payload per params line",
+                     file, lines[total].line, total + 1, params_file, total);
+            }
+            fail(ErrorKind::usage,
+                 "{}: {} payloads for the {} lines of --params-file {}; give one payload per "
+                 "params line",
+                 file, lines.size(), total, params_file);
+        }
+        if (!options.params_text) {
+            total = lines.size();
+            submission.params.assign(total, submission.params.front());
+        }
+        for (PayloadLine& line : lines) {
+            check_payload(line.bytes, job, fmt::format("{}:{}", file, line.line));
+            submission.payloads.push_back(std::move(line.bytes));
+        }
+    } else if (job.payload && job.payload->required) {
+        fail(ErrorKind::usage,
+             "job \"{}\" requires a payload (payload.required in {}); give --payload FILE or --payload-file "
+             "FILE",
+             job.name, job.location.file);
+    }
 }
 
 } // namespace
@@ -116,7 +197,23 @@ nlohmann::json Submission::manifest(const Planned& entry) const {
     if (claim) make_claim(rendered);
     if (suspend) rendered["spec"]["suspend"] = true;
     label_submission(rendered, id);
+    record_origin(rendered, params[entry.params], base.extra_args, entry.key);
+    if (!payloads.empty()) {
+        if (entry.fixed_name.empty()) {
+            rendered["metadata"].erase("generateName");
+            rendered["metadata"]["name"] = generated_job_name(job->name + "-");
+        }
+        attach_payload(rendered, payload(entry));
+    }
     return rendered;
+}
+
+Payload Submission::payload(const Planned& entry) const {
+    Payload result;
+    result.bytes = payloads.at(entry.payload);
+    result.secret = payload_secret;
+    if (job->payload) result.env = job->payload->env;
+    return result;
 }
 
 Submission plan(const project::JobDef& job, const std::string& namespace_name, const PlanOptions& options) {
@@ -137,17 +234,21 @@ Submission plan(const project::JobDef& job, const std::string& namespace_name, c
     submission.base.priority = options.priority;
     // --count repeats one set of params; a params file has one per line.
     submission.params = submission_params(options.params, lines, lines.empty() ? 1 : options.count);
-    const size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();
+    size_t total = lines.empty() ? static_cast<size_t>(options.count) : submission.params.size();
+    plan_payloads(job, options, submission, total);
     std::vector<Planned>& planned = submission.entries;
     planned.reserve(total);
-    const bool alike = lines.empty() && options.idempotency_key.empty() && options.name.empty();
+    const bool alike = lines.empty() && options.idempotency_key.empty() && options.name.empty() &&
+                       submission.payloads.empty();
     for (size_t index = 0; index < total; ++index) {
         Planned entry;
         entry.params = lines.empty() ? 0 : index;
+        entry.payload = submission.payloads.size() > 1 ? index : 0;
         if (!options.idempotency_key.empty()) {
             const std::string key =
                 total == 1 ? options.idempotency_key : fmt::format("{}/{}", options.idempotency_key, index);
             entry.fixed_name = idempotent_job_name(namespace_name, job.name, key);
+            entry.key = key;
         } else if (!options.name.empty()) {
             entry.fixed_name = options.name;
         }
@@ -176,6 +277,13 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
     if (!waiting) {
         nlohmann::json name_only;
         name_only["metadata"]["name"] = std::move(object["metadata"]["name"]);
+        // A Job waiting for its payload needs its uid (the payload's owner) and its annotations.
+        if (payload_pending(object)) {
+            name_only["metadata"]["uid"] = std::move(object["metadata"]["uid"]);
+            name_only["metadata"]["annotations"] = std::move(object["metadata"]["annotations"]);
+            if (object["metadata"].contains("labels"))
+                name_only["metadata"]["labels"] = std::move(object["metadata"]["labels"]);
+        }
         return name_only;
     }
     object["metadata"].erase("managedFields");
@@ -187,6 +295,8 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
     std::vector<Planned>& planned = submission.entries;
     CreateReport report;
     report.total = planned.size();
+    // A payload's Job waits, suspended, for its payload object: an interrupt must not leave it so.
+    if (!submission.payloads.empty()) catch_interrupts();
     if (planned.size() == 1) {
         create_one(client, namespace_name, submission, options);
         report.created = 1;
@@ -238,14 +348,32 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
             planned[index].error = error.what();
         }
     }
+    if (!submission.payloads.empty() && options.dry_run_query.empty()) {
+        for (Planned& entry : planned) {
+            if (interrupted()) break;
+            if (entry.created.is_null() || entry.error) continue;
+            try {
+                finish_payload(client, namespace_name, submission, entry);
+            } catch (const Error& error) {
+                if (error.kind() == ErrorKind::interrupted) break; // that Job was deleted
+                entry.error = error.what();
+                entry.created = nullptr;
+            }
+        }
+    }
     if (interrupted()) {
+        const size_t discarded =
+            submission.payloads.empty() ? 0 : discard_pending(client, namespace_name, planned);
         const auto made = std::count_if(planned.begin(), planned.end(),
                                         [](const Planned& entry) { return !entry.created.is_null(); });
-        throw Error(ErrorKind::interrupted,
-                    fmt::format("interrupted after creating {} of {} Jobs{}", made, planned.size(),
-                                in_flight == 0
-                                    ? ""
-                                    : fmt::format(" ({} more were being created and may exist)", in_flight)));
+        throw Error(
+            ErrorKind::interrupted,
+            fmt::format(
+                "interrupted after creating {} of {} Jobs{}{}", made, planned.size(),
+                in_flight == 0 ? "" : fmt::format(" ({} more were being created and may exist)", in_flight),
+                discarded == 0
+                    ? ""
+                    : fmt::format("; {} whose payload was not stored yet were deleted", discarded)));
     }
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     for (size_t index = 0; index < planned.size(); ++index) {

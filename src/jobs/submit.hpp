@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jobs/payload.hpp"
 #include "kube/client.hpp"
 #include "project/params.hpp"
 #include "project/project.hpp"
@@ -17,24 +18,31 @@ namespace kq::jobs {
 
 // What a submission makes of a definition: its params, how many Jobs, and how they are named.
 struct PlanOptions {
-    project::ParamValues params;            // -p NAME=VALUE, for every Job
-    std::optional<std::string> params_text; // --params-file's text: one JSON object of params per Job
-    std::string params_file;                // --params-file as given ("-" for stdin), for messages
-    int count = 1;                          // --count: Jobs alike
-    std::string name;                       // --name: one Job's fixed name
-    std::string idempotency_key;            // derives each Job's fixed name
-    std::vector<std::string> extra_args;    // after "--": appended to the container's args
-    bool namespace_known = true;            // false: the namespace fell back to "default" unasked
-    bool suspend = false;                   // --suspend: created with spec.suspend, no pod starts
-    std::optional<std::string> queue;       // --queue: the Kueue LocalQueue, over the definition's
-    std::optional<std::string> priority;    // --priority: the Kueue WorkloadPriorityClass
-    project::EnvLookup env;                 // reads {{ env.NAME }}
+    project::ParamValues params;             // -p NAME=VALUE, for every Job
+    std::optional<std::string> params_text;  // --params-file's text: one JSON object of params per Job
+    std::string params_file;                 // --params-file as given ("-" for stdin), for messages
+    int count = 1;                           // --count: Jobs alike
+    std::string name;                        // --name: one Job's fixed name
+    std::string idempotency_key;             // derives each Job's fixed name
+    std::vector<std::string> extra_args;     // after "--": appended to the container's args
+    bool namespace_known = true;             // false: the namespace fell back to "default" unasked
+    bool suspend = false;                    // --suspend: created with spec.suspend, no pod starts
+    std::optional<std::string> queue;        // --queue: the Kueue LocalQueue, over the definition's
+    std::optional<std::string> priority;     // --priority: the Kueue WorkloadPriorityClass
+    project::EnvLookup env;                  // reads {{ env.NAME }}
+    std::optional<std::string> payload;      // --payload's bytes: every Job's payload
+    std::string payload_source;              // how messages name it: "--payload FILE"
+    std::optional<std::string> payload_text; // --payload-file's text: one payload per Job (jobs/payload.hpp)
+    std::string payload_file;                // --payload-file as given ("-" for stdin), for messages
+    bool payload_secret = false;             // --payload-secret: a Secret instead of a ConfigMap
 };
 
 // One Job of a submission: what its manifest is made from, and what became of it.
 struct Planned {
     size_t params = 0;      // its params: an index into Submission::params
+    size_t payload = 0;     // its payload: an index into Submission::payloads, when there are any
     std::string fixed_name; // idempotent or --name
+    std::string key;        // the idempotency key that named it ("KEY/N" in a fan-out), or empty
     std::string spec_hash;  // its manifest's, which a 409 on a fixed name compares with the existing Job's
     nlohmann::json created; // the object the server returned (or the existing one)
     bool unchanged = false; // an idempotent Job found already there
@@ -50,14 +58,20 @@ struct Submission {
     project::RenderRequest base;              // all but the params and the name
     std::vector<project::ParamValues> params; // one set per params-file line, or one set shared by all
     std::vector<Planned> entries;
-    nlohmann::json shared;       // the one manifest of all entries, when they render alike
-    std::string idempotency_key; // as planned, for the message of a conflict
-    bool claim = false;          // --unique: created as a suspended claim (jobs/unique.hpp)
-    bool suspend = false;        // --suspend; not part of the spec hash, as kq resume changes it
-    std::string id;              // the submission label's value (project::k_label_submission)
+    nlohmann::json shared;             // the one manifest of all entries, when they render alike
+    std::string idempotency_key;       // as planned, for the message of a conflict
+    bool claim = false;                // --unique: created as a suspended claim (jobs/unique.hpp)
+    bool suspend = false;              // --suspend; not part of the spec hash, as kq resume changes it
+    std::string id;                    // the submission label's value (project::k_label_submission)
+    std::vector<std::string> payloads; // one for all Jobs, one per Job (--payload-file), or none
+    bool payload_secret = false;       // payloads in Secrets (--payload-secret or payload.secret)
 
-    // The manifest of one of its Jobs.
+    // The manifest of one of its Jobs; with a payload it is named here (not by generateName), as the
+    // payload object the pod mounts is named like the Job.
     nlohmann::json manifest(const Planned& entry) const;
+
+    // One Job's payload, when the submission has payloads.
+    Payload payload(const Planned& entry) const;
 };
 
 // Plans a submission of `job` in a namespace, rendering every Job before any is created; a usage Error

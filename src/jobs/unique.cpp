@@ -1,5 +1,7 @@
 #include "jobs/unique.hpp"
 
+#include "jobs/queue.hpp"
+
 #include "jobs/await.hpp"
 #include "jobs/paths.hpp"
 #include "kube/api_error.hpp"
@@ -115,13 +117,8 @@ UniqueDecision decide_unique(const kube::JobSummary& claim, const std::vector<Un
 
 void make_claim(nlohmann::json& manifest) {
     manifest["spec"]["suspend"] = true;
-    nlohmann::json& metadata = manifest["metadata"];
-    metadata["annotations"][std::string(k_annotation_unique_claim)] = "pending";
-    const std::string queue_label(project::k_label_kueue_queue);
-    if (metadata.contains("labels") && metadata["labels"].contains(queue_label)) {
-        metadata["annotations"][std::string(k_annotation_claim_queue)] = metadata["labels"][queue_label];
-        metadata["labels"].erase(queue_label);
-    }
+    manifest["metadata"]["annotations"][std::string(k_annotation_unique_claim)] = "pending";
+    hold_queue(manifest);
 }
 
 namespace {
@@ -130,14 +127,7 @@ namespace {
 nlohmann::json settle_patch(const nlohmann::json& claim) {
     nlohmann::json patch = {
         {"metadata", {{"annotations", {{std::string(k_annotation_unique_claim), nullptr}}}}}};
-    const std::string queue =
-        kube::string_at(claim, {"metadata", "annotations", std::string(k_annotation_claim_queue).c_str()});
-    if (queue.empty()) {
-        patch["spec"]["suspend"] = false;
-    } else {
-        patch["metadata"]["annotations"][std::string(k_annotation_claim_queue)] = nullptr;
-        patch["metadata"]["labels"][std::string(project::k_label_kueue_queue)] = queue;
-    }
+    add_release(claim, patch);
     return patch;
 }
 

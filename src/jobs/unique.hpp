@@ -23,10 +23,9 @@ namespace kq::jobs {
 
 // The annotation that marks a suspended Job as a --unique claim not yet settled; removed on resume.
 inline constexpr std::string_view k_annotation_unique_claim = "kq.dev/unique-claim";
-// A claim for a Job in a Kueue queue keeps the queue here instead of in Kueue's label, so that Kueue
+// A claim for a Job in a Kueue queue holds its queue label (jobs/queue.hpp hold_queue), so that Kueue
 // does not admit (unsuspend) it before it is settled; the winner gets the label back and stays
 // suspended, for Kueue to admit.
-inline constexpr std::string_view k_annotation_claim_queue = "kq.dev/claim-queue";
 
 // A claim older than this (by the API server's creation times) belongs to a kq that died before settling
 // it; it no longer competes and is deleted by the next claim.

@@ -73,6 +73,10 @@ std::string job_definition(const json& job) {
     return string_at(job, {"metadata", "labels", "kq.dev/definition"});
 }
 
+std::string job_schedule(const json& job) {
+    return string_at(job, {"metadata", "labels", "kq.dev/schedule"});
+}
+
 std::vector<std::string> job_images(const json& job) {
     std::vector<std::string> images;
     for (const json& container : array_at(job, {"spec", "template", "spec", "containers"})) {
@@ -176,10 +180,10 @@ WorkloadSummary summarize_workload(const json& workload) {
     return summary;
 }
 
-std::optional<WorkloadSummary> find_workload(Client& client, const std::string& namespace_name,
-                                             const std::string& job_uid) {
-    const json list = client.get(fmt::format("{}/namespaces/{}/workloads", k_kueue_api, namespace_name),
-                                 {{"labelSelector", fmt::format("{}={}", k_kueue_job_uid_label, job_uid)}});
+std::optional<json> find_workload_object(Client& client, const std::string& namespace_name,
+                                         const std::string& job_uid) {
+    json list = client.get(fmt::format("{}/namespaces/{}/workloads", k_kueue_api, namespace_name),
+                           {{"labelSelector", fmt::format("{}={}", k_kueue_job_uid_label, job_uid)}});
     const json& items = array_at(list, {"items"});
     if (items.empty()) return std::nullopt;
     // Kueue makes one Workload per Job; after a Job's spec changed it may briefly hold an old one too.
@@ -189,7 +193,14 @@ std::optional<WorkloadSummary> find_workload(Client& client, const std::string& 
             string_at(*newest, {"metadata", "creationTimestamp"}))
             newest = &item;
     }
-    return summarize_workload(*newest);
+    return *newest;
+}
+
+std::optional<WorkloadSummary> find_workload(Client& client, const std::string& namespace_name,
+                                             const std::string& job_uid) {
+    const std::optional<json> workload = find_workload_object(client, namespace_name, job_uid);
+    if (!workload) return std::nullopt;
+    return summarize_workload(*workload);
 }
 
 JobReport fetch_job_report(Client& client, const std::string& namespace_name, const std::string& name) {
@@ -198,7 +209,10 @@ JobReport fetch_job_report(Client& client, const std::string& namespace_name, co
     JobReport report;
     report.summary = summarize_job(job);
     report.definition = job_definition(job);
+    report.schedule = job_schedule(job);
     report.conditions = job_conditions(job);
+    if (job.contains("metadata") && job["metadata"].contains("annotations"))
+        report.annotations = job["metadata"]["annotations"];
 
     const std::string events_path = fmt::format("/api/v1/namespaces/{}/events", namespace_name);
     std::vector<EventSummary> events;

@@ -32,6 +32,9 @@ bool older_than(const JobSummary& job, std::chrono::seconds age, TimePoint now);
 // The kq definition a Job came from (its kq.dev/definition label), or empty for a Job kq did not make.
 std::string job_definition(const nlohmann::json& job);
 
+// The CronJob whose template made a Job (its kq.dev/schedule label), or empty.
+std::string job_schedule(const nlohmann::json& job);
+
 // The images of the Job's pod template's containers, in order (init containers left out, as kubectl's).
 std::vector<std::string> job_images(const nlohmann::json& job);
 
@@ -124,14 +127,20 @@ WorkloadSummary summarize_workload(const nlohmann::json& workload);
 std::optional<WorkloadSummary> find_workload(Client& client, const std::string& namespace_name,
                                              const std::string& job_uid);
 
+// The same Workload as the server has it (kq rerun reads the pod template Kueue recorded), or nullopt.
+std::optional<nlohmann::json> find_workload_object(Client& client, const std::string& namespace_name,
+                                                   const std::string& job_uid);
+
 struct JobReport {
     JobSummary summary;                   // the Job's own state
     std::string definition;               // the kq.dev/definition label, or empty
+    std::string schedule;                 // the kq.dev/schedule label, or empty
     std::vector<JobCondition> conditions; // as the API gives them
     std::vector<PodSummary> pods;         // oldest first
     std::vector<EventSummary> events;     // the most recent, oldest first
     // For a Job in a Kueue queue: its Workload, once Kueue made one.
     std::optional<WorkloadSummary> workload;
+    nlohmann::json annotations; // the Job's metadata.annotations (null when none)
 };
 
 // How many events a report keeps.

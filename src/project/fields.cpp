@@ -652,7 +652,9 @@ std::optional<nlohmann::json> FieldConverter::convert(const FieldSpec& field, co
     case FieldKind::list:
         if (!expect(value, NodeKind::sequence, field.key, "a list")) return std::nullopt;
         return raw(value, field.key);
-    case FieldKind::params: return nlohmann::json(nullptr);
+    case FieldKind::params:
+    case FieldKind::schedule: return nlohmann::json(nullptr);
+    case FieldKind::payload: return payload(value);
     }
     return std::nullopt;
 }

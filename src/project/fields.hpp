@@ -1,6 +1,7 @@
 #pragma once
 
 #include "project/diagnostics.hpp"
+#include "project/project.hpp"
 #include "project/schema.hpp"
 #include "project/source.hpp"
 #include "project/templating.hpp"
@@ -88,6 +89,8 @@ private:
     // initContainers or sidecars: each item a container with a name and the main container's keys, its
     // image the job's when not set (render fills it in).
     std::optional<nlohmann::json> containers(const SourceNode& value, std::string_view path);
+    // payload: {required, maxBytes, contentType, secret, env}, each written as is (no templates).
+    std::optional<nlohmann::json> payload(const SourceNode& value);
     // managedBy: a domain-prefixed path such as kueue.x-k8s.io/multikueue, at most 63 characters.
     std::optional<nlohmann::json> domain_path(const SourceNode& value, std::string_view path);
     // One string of choices; nullopt after reporting anything else.
@@ -108,6 +111,9 @@ private:
     const TemplateValues* m_values;
     Diagnostics& m_diagnostics;
 };
+
+// The payload key's model, from what FieldConverter::convert made of it.
+PayloadDef payload_def(const nlohmann::json& converted);
 
 // Labels and annotation keys kq sets itself, which a project may not set.
 bool is_reserved_label(std::string_view key);

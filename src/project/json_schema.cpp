@@ -255,10 +255,37 @@ json field_schema(const FieldSpec& field) {
         }
         return {{"type", "object"}};
     case FieldKind::list: return {{"type", "array"}};
+    case FieldKind::schedule: {
+        json fixed_count = {
+            {"type", "integer"}, {"minimum", 0}, {"maximum", std::numeric_limits<std::int32_t>::max()}};
+        json policies = names(k_concurrency_policies);
+        json schedule_map = closed_map(k_schedule_keys, 1,
+                                       {{"cron", {{"type", "string"}}},
+                                        {"timeZone", {{"type", "string"}}},
+                                        {"concurrencyPolicy", {{"enum", std::move(policies)}}},
+                                        {"startingDeadlineSeconds", fixed_count},
+                                        {"successfulJobsHistoryLimit", fixed_count},
+                                        {"failedJobsHistoryLimit", fixed_count},
+                                        {"suspend", {{"type", "boolean"}}},
+                                        {"params",
+                                         {{"type", json::array({"object", "null"})},
+                                          {"propertyNames", {{"pattern", k_param_name_pattern}}},
+                                          {"additionalProperties", text()}}}});
+        return {{"anyOf", json::array({{{"type", "string"}}, std::move(schedule_map)})}};
+    }
     case FieldKind::params:
         return {{"type", json::array({"object", "null"})},
                 {"propertyNames", {{"pattern", k_param_name_pattern}}},
                 {"additionalProperties", param()}};
+    case FieldKind::payload:
+        return closed_map(
+            k_payload_keys, 0,
+            {{"required", {{"type", "boolean"}}},
+             {"maxBytes", {{"type", "integer"}, {"minimum", 1}, {"maximum", k_max_payload_bytes}}},
+             {"contentType",
+              {{"type", "string"}, {"pattern", R"(^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$)"}}},
+             {"secret", {{"type", "boolean"}}},
+             {"env", {{"type", "string"}, {"pattern", k_env_name_pattern}}}});
     }
     return json::object();
 }
@@ -293,6 +320,7 @@ nlohmann::json project_json_schema() {
     json properties = {
         {"version", {{"const", k_project_version}}},
         {"namespace", dns_label()},
+        {"name", {{"type", "string"}, {"pattern", k_label_value_pattern}}},
         {"defaults", {{"$ref", "#/$defs/defaults"}}},
         {"jobs",
          {{"type", json::array({"object", "null"})},

@@ -5,6 +5,7 @@
 #include "project/merge.hpp"
 #include "project/names.hpp"
 #include "project/params.hpp"
+#include "project/schedule.hpp"
 #include "project/schema.hpp"
 #include "project/templating.hpp"
 #include "util/error.hpp"
@@ -142,6 +143,12 @@ std::vector<ParamDef> parse_params(const SourceNode& node, FieldConverter& conve
     return params;
 }
 
+// What to do instead of setting a job-only key in defaults.
+std::string_view job_only_advice(std::string_view key) {
+    if (key == "schedule") return "schedule each job instead";
+    return "describe each job instead";
+}
+
 // Checks a section (defaults or one job) against the schema; fields holding templates are checked
 // again, expanded, when rendered.
 void check_section(const SourceNode& section, FieldConverter& converter, Diagnostics& diagnostics,
@@ -152,10 +159,12 @@ void check_section(const SourceNode& section, FieldConverter& converter, Diagnos
         if (field == nullptr) continue;
         if (is_defaults &&
             std::find(k_job_only_keys.begin(), k_job_only_keys.end(), entry.key) != k_job_only_keys.end()) {
-            diagnostics.add(entry.key_location,
-                            "description cannot be set in defaults; describe each job instead");
+            diagnostics.add(entry.key_location, fmt::format("{} cannot be set in defaults; {}", entry.key,
+                                                            job_only_advice(entry.key)));
             continue;
         }
+        // A job's schedule is read with the job (parse_job), where its params are known.
+        if (field->kind == FieldKind::schedule) continue;
         if (field->kind == FieldKind::params) {
             parse_params(entry.value, converter, true, diagnostics);
             continue;
@@ -286,12 +295,22 @@ void parse_job(const SourceEntry& entry, const SourceNode& defaults, Project& pr
         FieldConverter quiet(ConvertMode::check, owner, nullptr, repeated);
         job.params = parse_params(*params, quiet, false, repeated);
     }
+    if (const SourceNode* payload = merged.find("payload")) {
+        Diagnostics repeated;
+        FieldConverter quiet(ConvertMode::check, owner, nullptr, repeated);
+        if (auto converted = quiet.convert(*find_job_field("payload"), *payload))
+            job.payload = payload_def(*converted);
+    }
     job.spec.kind = NodeKind::map;
     job.spec.location = merged.location;
     for (const SourceEntry& field : merged.entries) {
-        if (field.key == "description" || field.key == "params") continue;
+        if (field.key == "description" || field.key == "params" || field.key == "schedule") continue;
         if (find_job_field(field.key) == nullptr) continue;
         job.spec.entries.push_back(field);
+    }
+    if (const SourceNode* schedule = section.find("schedule")) {
+        job.schedule = parse_schedule(*schedule, converter, diagnostics);
+        check_schedule_params(job, diagnostics);
     }
     // A misspelt "image" already has its own message; "no image" would only repeat it.
     bool image_misspelt = false;
@@ -346,6 +365,23 @@ Project parse_project(std::string_view text, const std::string& file, Diagnostic
         if (auto value = converter.convert(*find_job_field("namespace"), *name_space)) {
             project.namespace_name = value->get<std::string>();
         }
+    }
+
+    if (const SourceNode* name = root.find("name")) {
+        if (auto value = converter.text(*name, "name")) {
+            if (auto problem = check_label_value(*value)) {
+                diagnostics.add(name->location, fmt::format("invalid name {} of the project file: {}; it is "
+                                                            "the value of the label kq.dev/project",
+                                                            quote(*value), *problem));
+            }
+            project.name = *value;
+        }
+    } else {
+        std::error_code error;
+        std::filesystem::path folder =
+            std::filesystem::absolute(directory.empty() ? "." : directory, error).lexically_normal();
+        if (folder.filename().empty()) folder = folder.parent_path();
+        project.name = project_name_from_folder(folder.filename().string());
     }
 
     SourceNode defaults;

@@ -46,24 +46,27 @@ std::string spec_hash(const nlohmann::json& manifest) {
     return sha256_hex(dump(canonical, -1)).substr(0, 16);
 }
 
+void check_kueue_flags(const std::optional<std::string>& queue, const std::optional<std::string>& priority) {
+    if (queue) {
+        if (auto problem = check_dns_label(*queue)) {
+            fail(ErrorKind::usage, "--queue {}: invalid LocalQueue name: {}", quote(*queue), *problem);
+        }
+    }
+    if (priority) {
+        if (auto problem = check_dns_label(*priority)) {
+            fail(ErrorKind::usage, "--priority {}: invalid WorkloadPriorityClass name: {}", quote(*priority),
+                 *problem);
+        }
+    }
+}
+
 nlohmann::json render_job(const JobDef& job, const RenderRequest& request) {
     if (request.name) {
         if (auto problem = check_dns_label(*request.name)) {
             fail(ErrorKind::usage, "--name {}: invalid Job name: {}", quote(*request.name), *problem);
         }
     }
-    if (request.queue) {
-        if (auto problem = check_dns_label(*request.queue)) {
-            fail(ErrorKind::usage, "--queue {}: invalid LocalQueue name: {}", quote(*request.queue),
-                 *problem);
-        }
-    }
-    if (request.priority) {
-        if (auto problem = check_dns_label(*request.priority)) {
-            fail(ErrorKind::usage, "--priority {}: invalid WorkloadPriorityClass name: {}",
-                 quote(*request.priority), *problem);
-        }
-    }
+    check_kueue_flags(request.queue, request.priority);
     if (request.namespace_override) {
         if (auto problem = check_dns_label(*request.namespace_override)) {
             fail(ErrorKind::usage, "-n {}: invalid namespace: {}", quote(*request.namespace_override),

@@ -37,6 +37,9 @@ struct RenderRequest {
 // and values that are invalid once templates are expanded.
 nlohmann::json render_job(const JobDef& job, const RenderRequest& request);
 
+// Throws a usage Error naming --queue or --priority when the name given is not a valid DNS label.
+void check_kueue_flags(const std::optional<std::string>& queue, const std::optional<std::string>& priority);
+
 // The value of the kq.dev/spec-hash label: the first 16 hex digits of the SHA-256 of the manifest
 // as compact JSON with sorted keys, leaving out metadata.name, metadata.generateName and the
 // hash label itself (on the Job and its pod template).

@@ -61,6 +61,8 @@ constexpr std::array k_fields = {
     FieldSpec{"params", K::params, T::none, "", {}},
     FieldSpec{"podTemplate", K::object, T::none, "", {}},
     FieldSpec{"jobSpec", K::object, T::none, "", {}},
+    FieldSpec{"schedule", K::schedule, T::none, "", {}},
+    FieldSpec{"payload", K::payload, T::none, "", {}},
 };
 
 constexpr auto make_names() {

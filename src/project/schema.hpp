@@ -29,6 +29,8 @@ enum class FieldKind {
     object,             // any map, passed through
     list,               // any list, passed through
     params,             // the job's params, not rendered
+    schedule,           // a cron string or {cron, timeZone, ...}: the job's CronJob, not rendered in its Job
+    payload,            // {required, maxBytes, contentType, secret, env}: what payload a submit takes
 };
 
 // Where a key's rendered value goes in the Job manifest.
@@ -63,12 +65,23 @@ std::span<const std::string_view> job_field_names();
 // set, they come first, and the comment says how many.
 
 // The project file's top level.
-inline constexpr std::array<std::string_view, 4> k_project_keys = {"version", "namespace", "defaults",
-                                                                   "jobs"};
+inline constexpr std::array<std::string_view, 5> k_project_keys = {"version", "namespace", "defaults", "jobs",
+                                                                   "name"};
 // The top-level keys every project file sets.
 inline constexpr std::array<std::string_view, 2> k_required_project_keys = {"version", "jobs"};
 // The job keys that defaults may not set.
-inline constexpr std::array<std::string_view, 1> k_job_only_keys = {"description"};
+inline constexpr std::array<std::string_view, 2> k_job_only_keys = {"description", "schedule"};
+// A schedule's map; cron is required.
+inline constexpr std::array<std::string_view, 8> k_schedule_keys = {"cron",
+                                                                    "timeZone",
+                                                                    "concurrencyPolicy",
+                                                                    "startingDeadlineSeconds",
+                                                                    "successfulJobsHistoryLimit",
+                                                                    "failedJobsHistoryLimit",
+                                                                    "suspend",
+                                                                    "params"};
+// The values of a schedule's concurrencyPolicy.
+inline constexpr std::array<std::string_view, 3> k_concurrency_policies = {"Allow", "Forbid", "Replace"};
 // One param's map.
 inline constexpr std::array<std::string_view, 5> k_param_keys = {"default", "required", "description",
                                                                  "pattern", "enum"};
@@ -107,6 +120,9 @@ inline constexpr std::array<std::string_view, 3> k_job_spec_reserved_keys = {"te
 inline constexpr std::array<std::string_view, 11> k_container_keys = {
     "name", "image",   "imagePullPolicy", "command",      "args",           "workingDir",
     "env",  "envFrom", "resources",       "volumeMounts", "securityContext"};
+// payload's map: what payload the job takes (jobs/payload.hpp delivers it); every key is optional.
+inline constexpr std::array<std::string_view, 5> k_payload_keys = {"required", "maxBytes", "contentType",
+                                                                   "secret", "env"};
 // resources: maps of resource names to quantities.
 inline constexpr std::array<std::string_view, 2> k_resources_keys = {"requests", "limits"};
 

@@ -67,8 +67,9 @@ TEST_SUITE("golden") {
             CAPTURE(path);
             // The goldens name their own namespaces; the test's one exists, the others may not.
             manifest["metadata"]["namespace"] = ns.name();
+            const std::string resource = manifest.value("kind", "") == "CronJob" ? "/cronjobs" : "/jobs";
             CHECK_NOTHROW(client->call(kq::kube::ApiRequest{
-                "POST", "/apis/batch/v1/namespaces/" + ns.name() + "/jobs", {{"dryRun", "All"}}, manifest}));
+                "POST", "/apis/batch/v1/namespaces/" + ns.name() + resource, {{"dryRun", "All"}}, manifest}));
             ++checked;
         }
         CHECK(checked >= 20);

@@ -38,9 +38,30 @@ jobs:
   from-key:
     queue: QUEUE
     annotations: {kq.test/run-seconds: "1", kq.test/log: "queued by the key"}
+  nightly:
+    schedule: "0 3 * * *"
+    annotations: {kq.test/run-seconds: "1", kq.test/log: "nightly run"}
 )";
 
 using KueueClock = std::chrono::steady_clock;
+
+// The Job of `jobs` named `name`, or null.
+nlohmann::json job_named(const nlohmann::json& jobs, const std::string& name) {
+    for (const nlohmann::json& job : jobs) {
+        if (job["metadata"]["name"] == name) return job;
+    }
+    return nullptr;
+}
+
+// The Jobs of `jobs` labelled kq.dev/rerun-of=`old`.
+std::vector<nlohmann::json> reruns_of(const nlohmann::json& jobs, const std::string& old) {
+    std::vector<nlohmann::json> found;
+    for (const nlohmann::json& job : jobs) {
+        if (job["metadata"].value("labels", nlohmann::json::object()).value("kq.dev/rerun-of", "") == old)
+            found.push_back(job);
+    }
+    return found;
+}
 
 // Creates a cluster-scoped or namespaced Kueue object as the admin.
 void create_kueue_object(const std::string& path, const nlohmann::json& body) {
@@ -353,7 +374,91 @@ TEST_SUITE("kueue") {
         CHECK(jobs[0]["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == scene.queue);
         CHECK(!jobs[0]["metadata"]
                    .value("annotations", nlohmann::json::object())
-                   .contains("kq.dev/claim-queue"));
+                   .contains("kq.dev/held-queue"));
         CHECK(finished(jobs[0]));
+    }
+
+    TEST_CASE("a payload's Job is held out of its queue until the payload is stored, then Kueue admits it") {
+        QueueScene scene(1);
+        const std::string payload = scene.dir.file("payload.json");
+        write_file(payload, R"({"order": 7})");
+        const Run run =
+            scene.kq({"run", "work", "--queue", scene.queue, "--payload", payload, "--name", "paid"});
+        CHECK_MESSAGE(run.status == 0, run.err);
+        const nlohmann::json job = job_named(scene.jobs(), "paid");
+        REQUIRE(job.is_object());
+        CHECK(job["metadata"]["labels"].value("kueue.x-k8s.io/queue-name", "") == scene.queue);
+        const nlohmann::json annotations = job["metadata"].value("annotations", nlohmann::json::object());
+        CHECK(!annotations.contains("kq.dev/held-queue"));
+        CHECK(!annotations.contains("kq.dev/payload-pending"));
+        CHECK(annotations.value("kq.dev/payload", "") == "configmap/paid");
+        CHECK(finished(job));
+        CHECK(scene.kq({"payload", "paid"}).out == R"({"order": 7})");
+    }
+
+    TEST_CASE("kq rerun keeps a queued Job's queue and priority; --queue and --priority change them") {
+        QueueScene scene(1);
+        const std::string low = scene.priority_class("low", 10);
+        const Run first =
+            scene.kq({"run", "exit7", "--queue", scene.queue, "--priority", low, "--name", "exit7-a"});
+        REQUIRE(first.status == 7);
+
+        // A copy goes to the same queue, suspended for Kueue, and is followed to its end.
+        const Run again = scene.kq({"rerun", "exit7-a", "--wait"});
+        CHECK(again.status == 7);
+        std::vector<nlohmann::json> reruns = reruns_of(scene.jobs(), "exit7-a");
+        REQUIRE(reruns.size() == 1);
+        CHECK(reruns[0]["metadata"]["labels"].value("kueue.x-k8s.io/queue-name", "") == scene.queue);
+        CHECK(reruns[0]["metadata"]["labels"].value("kueue.x-k8s.io/priority-class", "") == low);
+        CHECK(finished(reruns[0]));
+        // Without what Kueue wrote into the old Job's pod template when it admitted it (the name of its
+        // Workload, the podset), which Kueue would otherwise take as the copy's Workload.
+        const Run planned = scene.kq({"rerun", "exit7-a", "--dry-run", "-o", "json"});
+        REQUIRE(planned.status == 0);
+        const nlohmann::json copied = nlohmann::json::parse(planned.out)["spec"]["template"]["metadata"];
+        CHECK(!copied.value("annotations", nlohmann::json::object()).contains("kueue.x-k8s.io/workload"));
+        CHECK(!copied.value("labels", nlohmann::json::object()).contains("kueue.x-k8s.io/podset"));
+
+        // Rendered again from the definition (which names no queue): still the old Job's queue.
+        const std::string high = scene.priority_class("high", 1000);
+        const Run rendered =
+            scene.kq({"rerun", "exit7-a", "--from-definition", "--priority", high, "-o", "json"});
+        REQUIRE_MESSAGE(rendered.status == 0, rendered.err);
+        const nlohmann::json made = nlohmann::json::parse(rendered.out);
+        CHECK(made["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == scene.queue);
+        CHECK(made["metadata"]["labels"]["kueue.x-k8s.io/priority-class"] == high);
+        CHECK(made["spec"]["suspend"] == true);
+
+        // What cannot work is refused before anything is created.
+        const Run missing = scene.kq({"rerun", "exit7-a", "--queue", "nope"});
+        CHECK(missing.status == 123);
+        CHECK(contains(missing.err, "localqueue.kueue.x-k8s.io \"nope\" not found"));
+        const Run suspended = scene.kq({"rerun", "exit7-a", "--suspend"});
+        CHECK(suspended.status == 125);
+        CHECK(contains(suspended.err, "--suspend: a Job in Kueue queue"));
+        const Run bad = scene.kq({"rerun", "exit7-a", "--queue", "Not_A_Name"});
+        CHECK(bad.status == 125);
+        CHECK(contains(bad.err, "--queue \"Not_A_Name\": invalid LocalQueue name"));
+        CHECK(reruns_of(scene.jobs(), "exit7-a").size() == 2);
+    }
+
+    TEST_CASE("kq trigger --queue sends a scheduled job's run to a Kueue queue; a missing one is refused") {
+        QueueScene scene(1);
+        const Run apply = scene.kq({"apply", "nightly"});
+        REQUIRE_MESSAGE(apply.status == 0, apply.err);
+        const Run run =
+            scene.kq({"trigger", "nightly", "--queue", scene.queue, "--name", "nightly-now", "--logs"});
+        CHECK_MESSAGE(run.status == 0, run.err);
+        CHECK(contains(run.out, "nightly run"));
+        const nlohmann::json job = job_named(scene.jobs(), "nightly-now");
+        REQUIRE(job.is_object());
+        CHECK(job["metadata"]["labels"].value("kueue.x-k8s.io/queue-name", "") == scene.queue);
+        CHECK(job["metadata"]["ownerReferences"][0]["kind"] == "CronJob");
+        CHECK(finished(job));
+
+        const Run missing = scene.kq({"trigger", "nightly", "--queue", "nope"});
+        CHECK(missing.status == 123);
+        CHECK(contains(missing.err, "localqueue.kueue.x-k8s.io \"nope\" not found"));
+        CHECK(scene.jobs().size() == 1);
     }
 }

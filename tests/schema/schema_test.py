@@ -140,6 +140,8 @@ OUT_OF_REACH = {
     "container_names": "names unique across the job's containers is a rule between values",
     "job_rules": "the API server's rules between Job keys (completionMode, restartPolicy, completions)",
     "param_defaults": "the values are templates, invalid only once the params' defaults are expanded",
+    "schedule_zone": "time zones are the system's database",
+    "schedule_params": "a schedule's params against the job's params is a rule between values",
 }
 for path in sorted((SOURCE / "tests/fixtures/invalid").glob("*.yaml")):
     name = path.stem

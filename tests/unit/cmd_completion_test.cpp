@@ -155,7 +155,7 @@ TEST_CASE("commands are completed with their summaries; the hidden entry point i
           "Print the Job manifest a definition renders to");
 
     const Answer prefixed = complete({"re"});
-    CHECK(prefixed.values == std::vector<std::string>{"render", "resume"});
+    CHECK(prefixed.values == std::vector<std::string>{"render", "resume", "rerun"});
     CHECK(complete({"help", "va"}).values == std::vector<std::string>{"validate"});
 }
 

@@ -75,17 +75,17 @@ TEST_CASE("list rows: name, definition, status, completions, duration and age as
     CHECK(table_text({jobs[0]}, {}, false) == "backup-a   backup   Complete   1/1   65s   60m\n");
 }
 
-TEST_CASE("list rows: -A puts NAMESPACE first, -o wide adds REASON, QUEUE and IMAGES") {
+TEST_CASE("list rows: -A puts NAMESPACE first, -o wide adds REASON, QUEUE, IMAGES and SCHEDULE") {
     const JobTableColumns columns{.namespaces = true, .wide = true};
-    CHECK(table_text({job("backup-a", complete_status()), job("backup-b", failed_status())}, columns) ==
+    json scheduled = job("backup-b", failed_status());
+    scheduled["metadata"]["labels"]["kq.dev/schedule"] = "backup";
+    CHECK(table_text({job("backup-a", complete_status()), scheduled}, columns) ==
           "NAMESPACE   NAME       DEFINITION   STATUS     COMPLETIONS   DURATION   AGE   REASON              "
-          "   QUEUE    IMAGES\n"
+          "   QUEUE    IMAGES               SCHEDULE\n"
           "ops         backup-a   backup       Complete   1/1           65s        60m   <none>              "
-          "   <none>   "
-          "busybox:1.36,envoy\n"
+          "   <none>   busybox:1.36,envoy   <none>\n"
           "ops         backup-b   backup       Failed     0/1           7s         60m   "
-          "BackoffLimitExceeded   <none>   "
-          "busybox:1.36,envoy\n");
+          "BackoffLimitExceeded   <none>   busybox:1.36,envoy   backup\n");
 }
 
 TEST_CASE("list rows: a Job waiting in a Kueue queue is Queued:LOCALQUEUE, and -o wide names the queue") {

@@ -207,6 +207,7 @@ TEST_CASE("status -o json has every key, null where nothing applies") {
     CHECK(document["job"] == json{{"name", "train-x"},
                                   {"namespace", "ml"},
                                   {"definition", "train"},
+                                  {"schedule", nullptr},
                                   {"status", "Failed"},
                                   {"reason", "BackoffLimitExceeded"},
                                   {"message", "Job has reached the specified backoff limit"},

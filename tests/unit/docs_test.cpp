@@ -193,7 +193,7 @@ TEST_CASE("kq.yaml(5) describes every key of the project file") {
         CHECK(has_word(job_keys, ".B " + key));
     }
     const std::string top_keys = man_section(page, ".SH TOP-LEVEL KEYS");
-    for (const char* key : {"version", "namespace", "defaults", "jobs"}) {
+    for (const char* key : {"version", "namespace", "defaults", "jobs", "name"}) {
         CAPTURE(key);
         CHECK(has_word(top_keys, std::string(key)));
     }
@@ -206,7 +206,7 @@ TEST_CASE("kq.yaml(5) describes every key of the project file") {
     CHECK(templates.find("{{ \\(dq{{\\(dq }}") != std::string::npos); // how to write a literal "{{"
     const std::string labels = man_section(page, ".SH WHAT KQ RENDERS");
     for (const char* label : {"app.kubernetes.io/managed-by", "app.kubernetes.io/name", "kq.dev/definition",
-                              "kq.dev/spec-hash"}) {
+                              "kq.dev/spec-hash", "kq.dev/project", "kq.dev/schedule"}) {
         CAPTURE(label);
         CHECK(has_word(labels, label));
     }

@@ -2,6 +2,7 @@
 #include "project/listing.hpp"
 #include "project/loader.hpp"
 #include "project/params.hpp"
+#include "project/schedule.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
@@ -154,10 +155,10 @@ TEST_CASE("jobs_table and jobs_json list the definitions") {
     CHECK(jobs_table(project) == "NAME    DESCRIPTION        PARAMS\n"
                                  "hello   Print a greeting   who=world\n"
                                  "pi      <none>             digits (required), mode=fast\n");
-    const nlohmann::json json = jobs_json(project);
-    CHECK(json[1]["params"][0] ==
+    const nlohmann::json listed = jobs_json(project);
+    CHECK(listed[1]["params"][0] ==
           nlohmann::json{{"name", "digits"}, {"required", true}, {"pattern", "^[0-9]{1,5}$"}});
-    CHECK(json[1]["params"][1]["enum"] == nlohmann::json{"fast", "exact"});
+    CHECK(listed[1]["params"][1]["enum"] == nlohmann::json{"fast", "exact"});
 }
 
 TEST_CASE("find_project_file: -f, then $KQ_FILE, then the nearest kq.yaml upwards") {
@@ -187,4 +188,57 @@ TEST_CASE("find_project_file: -f, then $KQ_FILE, then the nearest kq.yaml upward
     std::filesystem::create_directories(root);
     CHECK_THROWS_AS(find_project_file("", std::nullopt, root), kq::Error);
     std::filesystem::remove_all(root);
+}
+
+TEST_CASE("a schedule is read as a cron string or a map, with its defaults") {
+    const Project project = load_project(R"(version: 1
+name: reports
+jobs:
+  hourly:
+    image: busybox
+    schedule: "@hourly"
+  nightly:
+    image: busybox
+    params:
+      region: {required: true}
+    schedule:
+      cron: "0 3 * * *"
+      timeZone: Europe/Berlin
+      concurrencyPolicy: Allow
+      startingDeadlineSeconds: 120
+      failedJobsHistoryLimit: 0
+      suspend: true
+      params: {region: eu}
+  plain:
+    image: busybox
+)",
+                                         "kq.yaml");
+    CHECK(project.name == "reports");
+    const ScheduleDef& hourly = project.find_job("hourly")->schedule.value();
+    CHECK(hourly.cron == "@hourly");
+    CHECK(hourly.time_zone.empty());
+    CHECK(hourly.concurrency_policy == "Forbid");
+    CHECK_FALSE(hourly.suspend);
+    CHECK_FALSE(hourly.failed_jobs_history_limit.has_value());
+    const ScheduleDef& nightly = project.find_job("nightly")->schedule.value();
+    CHECK(nightly.cron == "0 3 * * *");
+    CHECK(nightly.time_zone == "Europe/Berlin");
+    CHECK(nightly.concurrency_policy == "Allow");
+    CHECK(nightly.starting_deadline_seconds == 120);
+    CHECK(nightly.failed_jobs_history_limit == 0);
+    CHECK(nightly.suspend);
+    CHECK(nightly.params == std::map<std::string, std::string>{{"region", "eu"}});
+    CHECK_FALSE(project.find_job("plain")->schedule.has_value());
+    CHECK(scheduled_jobs(project, {}).size() == 2);
+    CHECK_THROWS_WITH(
+        scheduled_jobs(project, {"plain"}),
+        "job \"plain\" has no schedule; add one such as schedule: \"0 3 * * *\" to it in kq.yaml");
+}
+
+TEST_CASE("without a name the project is named after its folder, made a label value") {
+    const Project project = load_project("version: 1\njobs: {}\n", "kq.yaml", "/srv/Data Team's jobs/");
+    CHECK(project.name == "Data-Team-s-jobs");
+    CHECK(project_name_from_folder("__x.y__") == "x.y");
+    CHECK(project_name_from_folder("...") == "kq");
+    CHECK(project_name_from_folder(std::string(80, 'a')) == std::string(63, 'a'));
 }

@@ -54,6 +54,7 @@ const std::vector<GoldenCase>& golden_cases() {
         {"flag-queue",
          "tests/fixtures/valid/features.yaml",
          {"container-name", "--queue", "other-queue", "--priority", "batch-high"}},
+        {"payload", "tests/fixtures/valid/features.yaml", {"payload"}},
         {"templating", "tests/fixtures/valid/features.yaml", {"templating", "-p", "retries=5"}},
         {"templating-defaults", "tests/fixtures/valid/features.yaml", {"templating"}},
         {"flag-name", "tests/fixtures/valid/features.yaml", {"container-name", "--name", "fixed-name"}},
@@ -62,6 +63,8 @@ const std::vector<GoldenCase>& golden_cases() {
         {"flag-extra-args-append", "tests/fixtures/valid/features.yaml", {"templating", "--", "--dry-run"}},
         {"output-json", "examples/hello/kq.yaml", {"hello", "-o", "json"}, "json"},
         {"output-json-features", "tests/fixtures/valid/features.yaml", {"env-forms", "-o", "json"}, "json"},
+        {"cronjob", "tests/fixtures/valid/features.yaml", {"scheduled", "--schedule"}},
+        {"cronjob-cron-string", "tests/fixtures/valid/features.yaml", {"scheduled-hourly", "--schedule"}},
     };
     return cases;
 }

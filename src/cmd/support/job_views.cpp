@@ -1,6 +1,7 @@
 #include "cmd/support/job_views.hpp"
 
 #include "cmd/support/output.hpp"
+#include "jobs/payload.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -89,6 +90,7 @@ std::vector<std::string> job_table_headers(const JobTableColumns& columns) {
         headers.push_back("REASON");
         headers.push_back("QUEUE");
         headers.push_back("IMAGES");
+        headers.push_back("SCHEDULE");
     }
     return headers;
 }
@@ -110,6 +112,7 @@ std::vector<std::string> job_table_row(const json& job, TimePoint now, const Job
         row.push_back(or_none(summary.reason));
         row.push_back(or_none(summary.queue));
         row.push_back(or_none(join(kube::job_images(job), ",")));
+        row.push_back(or_none(kube::job_schedule(job)));
     }
     return row;
 }
@@ -141,6 +144,7 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
     fields.add_row({"Name:", job.name});
     fields.add_row({"Namespace:", job.namespace_name});
     fields.add_row({"Definition:", or_none(report.definition)});
+    if (!report.schedule.empty()) fields.add_row({"Schedule:", report.schedule});
     fields.add_row({"Status:", job.status});
     if (!job.queue.empty()) {
         std::string queue = job.queue;
@@ -162,6 +166,10 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
     if (job.completed) fields.add_row({"Finished:", when_text(*job.completed, now)});
     if (const auto duration = kube::job_duration(job, now))
         fields.add_row({"Duration:", human_duration(*duration)});
+    if (const auto payload = jobs::payload_ref({{"metadata", {{"annotations", report.annotations}}}})) {
+        fields.add_row(
+            {"Payload:", fmt::format("{} bytes ({}/{})", payload->bytes, payload->kind, payload->name)});
+    }
     // The fields' table has no header; Table pads the labels into one column.
     std::ostringstream field_text;
     fields.print(field_text, false);
@@ -216,6 +224,7 @@ json status_json(const kube::JobReport& report, TimePoint now) {
         {"name", job.name},
         {"namespace", job.namespace_name},
         {"definition", optional_text(report.definition)},
+        {"schedule", optional_text(report.schedule)},
         {"status", job.status},
         {"reason", optional_text(job.reason)},
         {"message", optional_text(job.message)},

@@ -17,11 +17,11 @@ namespace kq::cmd {
 // Which columns `kq list` shows.
 struct JobTableColumns {
     bool namespaces = false; // -A: a NAMESPACE column first
-    bool wide = false;       // -o wide: REASON, QUEUE and IMAGES after AGE
+    bool wide = false;       // -o wide: REASON, QUEUE, IMAGES and SCHEDULE after AGE
 };
 
-// The header row of `kq list`: [NAMESPACE] NAME DEFINITION STATUS COMPLETIONS DURATION AGE [REASON QUEUE
-// IMAGES].
+// The header row of `kq list`: [NAMESPACE] NAME DEFINITION STATUS COMPLETIONS DURATION AGE
+// [REASON QUEUE IMAGES SCHEDULE].
 std::vector<std::string> job_table_headers(const JobTableColumns& columns);
 
 // One row of `kq list` for a Job object, ages and running durations measured to `now`.

@@ -50,7 +50,7 @@ constexpr std::array k_flag_sources = {
     FlagSource{"file", ValueSource::files},       FlagSource{"kubeconfig", ValueSource::files},
     FlagSource{"context", ValueSource::contexts}, FlagSource{"namespace", ValueSource::namespaces},
     FlagSource{"job", ValueSource::definitions},  FlagSource{"param", ValueSource::params},
-    FlagSource{"queue", ValueSource::queues},
+    FlagSource{"queue", ValueSource::queues},     FlagSource{"schedule", ValueSource::definitions},
 };
 
 // Values of flags that declare no IsMember set, by long name: a flag that takes a value only after
@@ -83,6 +83,9 @@ constexpr std::array k_argument_sources = {
     ArgumentSource{"resume", ValueSource::job_names, false},
     ArgumentSource{"help", ValueSource::commands, true},
     ArgumentSource{"init", ValueSource::files, true},
+    ArgumentSource{"apply", ValueSource::definitions, false},
+    ArgumentSource{"diff", ValueSource::definitions, false},
+    ArgumentSource{"trigger", ValueSource::definitions, true},
 };
 
 // What the words before the cursor say: the command, its arguments, and the flags that change where

@@ -30,6 +30,7 @@ struct TriggerOptions {
     std::string job;
     std::vector<std::string> params;     // -p NAME=VALUE: over the schedule's params
     std::string name;                    // --name
+    std::string idempotency_key;         // --idempotency-key KEY: a retried trigger gets its Job back
     std::string output;                  // -o yaml|json|name
     std::string dry_run = "none";        // --dry-run none|client|server
     bool wait = false;                   // --wait
@@ -50,7 +51,8 @@ constexpr const char* k_trigger_footer =
     R"(Runs a scheduled job now, as kubectl create job --from=cronjob/NAME does: reads the live
 CronJob (made by kq apply) and creates a Job from its jobTemplate, with the annotation
 cronjob.kubernetes.io/instantiate=manual and the CronJob as its controller, named NAME-manual-xxxxx
-unless --name. With -p the template is rendered from the project file instead, with the schedule's
+unless --name (or --idempotency-key KEY: a name derived from the job and KEY, so that a retried trigger
+finds its Job and prints "unchanged"). With -p the template is rendered from the project file instead, with the schedule's
 params and these over them. --wait and --logs wait for it and exit with its result, as kq run.
 
 Examples:
@@ -70,6 +72,8 @@ void run_trigger(TriggerOptions options, Context& context) {
     (void)log_patterns(options.exclude, "--exclude");
     const std::optional<std::chrono::milliseconds> timeout =
         parse_duration_flag("--timeout", options.timeout);
+    if (!options.name.empty() && !options.idempotency_key.empty())
+        fail(ErrorKind::usage, "--name and --idempotency-key: use one of them (the key derives the name)");
     if (!options.name.empty()) {
         if (auto problem = project::check_dns_label(options.name)) {
             fail(ErrorKind::usage, "--name {}: invalid Job name: {}", quote(options.name), *problem);
@@ -110,6 +114,8 @@ void run_trigger(TriggerOptions options, Context& context) {
         job_template = project::render_cronjob(loaded, with_params, request)["spec"]["jobTemplate"];
     }
     nlohmann::json manifest = jobs::job_from_cronjob(cronjob, job_template, options.name);
+    if (!options.idempotency_key.empty())
+        jobs::key_triggered_job(manifest, namespace_name, job.name, options.idempotency_key);
     jobs::put_in_queue(manifest, queue, priority);
     // A Job for a Kueue queue that does not exist would wait for ever: refuse before creating it.
     if (options.dry_run != "client") jobs::check_queue_target(*client, namespace_name, manifest, false);
@@ -118,12 +124,9 @@ void run_trigger(TriggerOptions options, Context& context) {
                                                  : project::to_yaml(manifest));
         return;
     }
-    kube::ApiRequest request;
-    request.method = "POST";
-    request.path = jobs_path(namespace_name);
-    request.body = manifest;
-    if (options.dry_run == "server") request.query.emplace_back("dryRun", "All");
-    const nlohmann::json created = client->call(std::move(request));
+    const jobs::Triggered triggered = jobs::create_triggered(
+        *client, namespace_name, manifest, options.idempotency_key, options.dry_run == "server" ? "All" : "");
+    const nlohmann::json& created = triggered.job;
     const std::string name = created["metadata"].value("name", std::string());
 
     // With logs, stdout is theirs; what was created is a diagnostic then.
@@ -135,7 +138,7 @@ void run_trigger(TriggerOptions options, Context& context) {
     } else if (options.output == "yaml") {
         created_out << project::to_yaml(created);
     } else {
-        created_out << fmt::format("{} created{}\n", job_ref(name),
+        created_out << fmt::format("{} {}{}\n", job_ref(name), triggered.adopted ? "unchanged" : "created",
                                    options.dry_run == "server" ? " (server dry run)" : "");
     }
     created_out.flush();
@@ -168,6 +171,10 @@ void setup_trigger(CLI::App& command, Context& context) {
     add_param_flag(command, options->params);
     command.add_option("--name", options->name,
                        "Name the Job NAME instead of generating \"JOB-manual-xxxxx\"");
+    command
+        .add_option("--idempotency-key", options->idempotency_key,
+                    "Derive the Job's name from the job and KEY: a retried trigger gets the same Job back")
+        ->type_name("KEY");
     command
         .add_option("-o,--output", options->output, "Print the created Job as yaml or json, or only its name")
         ->check(CLI::IsMember({"yaml", "json", "name"}));

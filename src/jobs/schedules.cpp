@@ -1,4 +1,8 @@
 #include "jobs/schedules.hpp"
+#include "jobs/paths.hpp"
+#include "jobs/submission.hpp"
+#include "kube/api_error.hpp"
+#include "util/error.hpp"
 
 #include "kube/job_status.hpp"
 #include "project/labels.hpp"
@@ -239,6 +243,45 @@ nlohmann::json job_from_cronjob(const nlohmann::json& cronjob, const nlohmann::j
             {"kind", "Job"},
             {"metadata", std::move(metadata)},
             {"spec", job_template.value("spec", empty)}};
+}
+
+void key_triggered_job(nlohmann::json& manifest, const std::string& namespace_name, const std::string& job,
+                       const std::string& key) {
+    nlohmann::json& metadata = manifest["metadata"];
+    metadata.erase("generateName");
+    metadata["name"] = idempotent_job_name(namespace_name, job, "trigger:" + key);
+    metadata["annotations"][std::string(k_annotation_idempotency_key)] = key;
+}
+
+Triggered create_triggered(kube::Client& client, const std::string& namespace_name,
+                           const nlohmann::json& manifest, const std::string& key,
+                           const std::string& dry_run_query) {
+    kube::ApiRequest request;
+    request.method = "POST";
+    request.path = jobs_path(namespace_name);
+    request.body = manifest;
+    if (!dry_run_query.empty()) request.query.emplace_back("dryRun", dry_run_query);
+    try {
+        return {client.call(std::move(request)), false};
+    } catch (const kube::ApiError& error) {
+        if (key.empty() || !error.already_exists()) throw;
+    }
+    const std::string name = text_at(manifest, "/metadata/name");
+    nlohmann::json existing = client.get(job_path(namespace_name, name));
+    // JSON pointers: "~1" is the "/" in "kq.dev/...".
+    static_assert(project::k_label_spec_hash == "kq.dev/spec-hash");
+    static_assert(k_annotation_idempotency_key == "kq.dev/idempotency-key");
+    const char* spec_hash = "/metadata/labels/kq.dev~1spec-hash";
+    const bool same_origin = text_at(existing, "/metadata/annotations/kq.dev~1idempotency-key") == key &&
+                             text_at(existing, "/metadata/ownerReferences/0/uid") ==
+                                 text_at(manifest, "/metadata/ownerReferences/0/uid");
+    if (!same_origin || text_at(existing, spec_hash) != text_at(manifest, spec_hash)) {
+        fail(ErrorKind::usage,
+             "--idempotency-key: {} already exists and was not made by this CronJob's template with the key "
+             "\"{}\" (another key, CronJob or params); use a new key",
+             job_ref(name), key);
+    }
+    return {std::move(existing), true};
 }
 
 bool set_cronjob_suspended(kube::Client& client, const std::string& namespace_name, const std::string& name,

@@ -99,6 +99,25 @@ std::vector<ScheduleSummary> list_schedules(kube::Client& client, const std::str
 nlohmann::json job_from_cronjob(const nlohmann::json& cronjob, const nlohmann::json& job_template,
                                 const std::string& name);
 
+// Names a triggered Job from --idempotency-key KEY (from the namespace, the scheduled job and KEY, apart
+// from the names `kq submit --idempotency-key` gives) and records the key on it, so that a retried
+// trigger finds its Job.
+void key_triggered_job(nlohmann::json& manifest, const std::string& namespace_name, const std::string& job,
+                       const std::string& key);
+
+// What became of a triggered Job.
+struct Triggered {
+    nlohmann::json job;   // as the server has it
+    bool adopted = false; // with a key: the Job an earlier trigger with the same key made
+};
+
+// Creates a triggered Job (a server-side dry run with `dry_run_query` "All"). With a key, a Job of its
+// name that the same key made from the same CronJob and spec is this trigger's own earlier Job (a retried
+// CI step) and is returned adopted; another is a usage Error naming the key. Throws ApiError.
+Triggered create_triggered(kube::Client& client, const std::string& namespace_name,
+                           const nlohmann::json& manifest, const std::string& key,
+                           const std::string& dry_run_query);
+
 // Sets a CronJob's spec.suspend with a merge patch; returns whether it changed (a CronJob already in
 // that state is left alone). Throws ApiError (`cronjobs.batch "NAME" not found`).
 bool set_cronjob_suspended(kube::Client& client, const std::string& namespace_name, const std::string& name,

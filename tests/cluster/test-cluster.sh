@@ -188,8 +188,9 @@ t_limited_context() {
 		note "limited may list nodes: $out"
 		ok=1
 	fi
-	if k --context=limited -n "$NS" create configmap "$name" >/dev/null 2>&1; then
-		note "limited may create configmaps in $NS"
+	# The Role (examples/rbac/kq-ci.yaml) grants configmaps for payloads, but no ServiceAccounts.
+	if k --context=limited -n "$NS" create serviceaccount "$name" >/dev/null 2>&1; then
+		note "limited may create serviceaccounts in $NS"
 		ok=1
 	fi
 	k --context=limited -n "$NS" get jobs,pods,events >/dev/null || ok=1

@@ -9,7 +9,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 using namespace kq::e2e;
 
@@ -254,6 +256,29 @@ TEST_CASE("trigger runs the CronJob's template now and exits with the container'
     // apply leaves a suspension it does not own alone.
     CHECK(scene.kq({"apply"}).out == "cronjob.batch/crunch unchanged\n");
     CHECK(scene.kq({"resume", "--schedule", "crunch"}).out == "cronjob.batch/crunch resumed\n");
+
+    // With --idempotency-key a retried trigger (a CI step run again) gets its Job back, and its result.
+    const Run keyed = scene.kq({"trigger", "crunch", "--idempotency-key", "ci-42", "-o", "name"});
+    REQUIRE_MESSAGE(keyed.status == 0, keyed.err);
+    REQUIRE(keyed.out.starts_with("job.batch/crunch-"));
+    const std::string keyed_ref = keyed.out.substr(0, keyed.out.size() - 1);
+    const Run retried = scene.kq({"trigger", "crunch", "--idempotency-key", "ci-42", "--wait"});
+    CHECK(retried.status == 3);
+    CHECK(retried.out == keyed_ref + " unchanged\n");
+    // A Job of that name the key did not make is not taken for it.
+    const std::string keyed_name = keyed_ref.substr(std::string("job.batch/").size());
+    REQUIRE(scene.kq({"delete", keyed_name}).status == 0);
+    int named = -1; // the name is free once the API server has removed the Job
+    for (int attempt = 0; attempt < 100 && named != 0; ++attempt) {
+        named = scene.kq({"trigger", "crunch", "--name", keyed_name}).status;
+        if (named != 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    REQUIRE(named == 0);
+    const Run clash = scene.kq({"trigger", "crunch", "--idempotency-key", "ci-42"});
+    CHECK(clash.status == 125);
+    CHECK(clash.err.find("--idempotency-key: " + keyed_ref + " already exists and was not made") !=
+          std::string::npos);
+    CHECK(scene.kq({"trigger", "crunch", "--idempotency-key", "k", "--name", "x"}).status == 125);
 }
 
 TEST_CASE("bad schedules: one line with the place, exit 125, nothing applied") {

@@ -51,9 +51,10 @@ constexpr const char* k_trigger_footer =
     R"(Runs a scheduled job now, as kubectl create job --from=cronjob/NAME does: reads the live
 CronJob (made by kq apply) and creates a Job from its jobTemplate, with the annotation
 cronjob.kubernetes.io/instantiate=manual and the CronJob as its controller, named NAME-manual-xxxxx
-unless --name (or --idempotency-key KEY: a name derived from the job and KEY, so that a retried trigger
-finds its Job and prints "unchanged"). With -p the template is rendered from the project file instead, with the schedule's
-params and these over them. --wait and --logs wait for it and exit with its result, as kq run.
+unless --name (or --idempotency-key KEY: a name derived from the job and KEY, so that a retried
+trigger finds its Job and prints "unchanged"). With -p the template is rendered from the project file
+instead, with the schedule's params and these over them. --wait and --logs wait for it and exit
+with its result, as kq run.
 
 Examples:
   # Run the nightly report now and follow it; exit with its result

@@ -31,6 +31,8 @@ jobs:
     annotations: {kq.test/run-seconds: "1", kq.test/exit-code: "7", kq.test/log: "about to fail"}
   long:
     annotations: {kq.test/run-seconds: "8", kq.test/log: "long one"}
+  hold:
+    annotations: {kq.test/run-seconds: "40", kq.test/log: "holding the quota"}
   slow-low:
     annotations: {kq.test/run-seconds: "12", kq.test/log: "low priority work"}
   urgent:
@@ -290,6 +292,70 @@ TEST_SUITE("kueue") {
         CHECK(contains(text, "QuotaReserved   False    Pending"));
         CHECK(contains(text, "insufficient unused quota for cpu in flavor kq-flavor"));
         CHECK(contains(text, "workload/job-second-"));
+    }
+
+    TEST_CASE("kq status shows a waiting Job's queue position, as Kueue's visibility API gives it") {
+        // Quota for 2 Jobs that run 40s: of 5, 3 wait, in an order only Kueue knows.
+        QueueScene scene(2);
+        REQUIRE(scene.kq({"submit", "hold", "--count", "5", "--queue", scene.queue}).status == 0);
+        const std::string pending_path =
+            fmt::format("/apis/visibility.kueue.x-k8s.io/{{}}/namespaces/{}/localqueues/{}/pendingworkloads",
+                        scene.ns.name(), scene.queue);
+        auto pending = [&](const std::string& version) {
+            const Run got =
+                run_program({cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "--context", "admin",
+                             "get", "--raw", fmt::format(fmt::runtime(pending_path), version)});
+            REQUIRE(got.status == 0);
+            return nlohmann::json::parse(got.out)["items"];
+        };
+        nlohmann::json items;
+        const auto until = KueueClock::now() + std::chrono::seconds(30);
+        while (KueueClock::now() < until) {
+            items = pending("v1beta2");
+            if (items.size() == 3) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+        REQUIRE(items.size() == 3);
+        // Kueue's older version of the API tells the same.
+        CHECK(pending("v1beta1") == items);
+
+        std::vector<int> seen;
+        int admitted = 0;
+        for (const nlohmann::json& job : scene.jobs()) {
+            const std::string name = job["metadata"]["name"];
+            CAPTURE(name);
+            const Run status = scene.kq({"status", name, "-o", "json"});
+            REQUIRE(status.status == 0);
+            CHECK(status.err.empty());
+            const nlohmann::json queue = nlohmann::json::parse(status.out)["queue"];
+            const nlohmann::json* item = nullptr;
+            for (const nlohmann::json& candidate : items) {
+                if (candidate["metadata"]["ownerReferences"][0]["uid"] == job["metadata"]["uid"])
+                    item = &candidate;
+            }
+            if (item == nullptr) {
+                // Admitted: running, so no position.
+                ++admitted;
+                CHECK(queue["workload"]["admitted"] == true);
+                CHECK(queue["position"].is_null());
+                continue;
+            }
+            // kq counts from 1 where Kueue counts from 0.
+            const int in_local_queue = (*item)["positionInLocalQueue"].get<int>() + 1;
+            const int in_cluster_queue = (*item)["positionInClusterQueue"].get<int>() + 1;
+            CHECK(queue["workload"]["name"] == (*item)["metadata"]["name"]);
+            CHECK(queue["position"] == nlohmann::json{{"localQueue", in_local_queue},
+                                                      {"clusterQueue", in_cluster_queue},
+                                                      {"clusterQueueName", scene.cluster_queue}});
+            const Run text = scene.kq({"status", name});
+            CHECK(contains(text.out,
+                           fmt::format("\nPosition:      {} in LocalQueue {} ({} in ClusterQueue {})\n",
+                                       in_local_queue, scene.queue, in_cluster_queue, scene.cluster_queue)));
+            seen.push_back(in_local_queue);
+        }
+        std::sort(seen.begin(), seen.end());
+        CHECK(seen == std::vector<int>{1, 2, 3});
+        CHECK(admitted == 2);
     }
 
     TEST_CASE("a missing LocalQueue is refused before anything is created, naming the queues there are") {

@@ -295,31 +295,51 @@ TEST_SUITE("kueue") {
     }
 
     TEST_CASE("kq status shows a waiting Job's queue position, as Kueue's visibility API gives it") {
-        // Quota for 2 Jobs that run 40s: of 5, 3 wait, in an order only Kueue knows.
+        // Quota for 2 Jobs that run 40s. Of 5 in the scene's LocalQueue, 3 wait; then 2 more wait in a
+        // second LocalQueue of the same ClusterQueue, behind them there but first in their own queue.
         QueueScene scene(2);
-        REQUIRE(scene.kq({"submit", "hold", "--count", "5", "--queue", scene.queue}).status == 0);
-        const std::string pending_path =
-            fmt::format("/apis/visibility.kueue.x-k8s.io/{{}}/namespaces/{}/localqueues/{}/pendingworkloads",
-                        scene.ns.name(), scene.queue);
-        auto pending = [&](const std::string& version) {
-            const Run got =
-                run_program({cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "--context", "admin",
-                             "get", "--raw", fmt::format(fmt::runtime(pending_path), version)});
-            REQUIRE(got.status == 0);
-            return nlohmann::json::parse(got.out)["items"];
+        const std::string other = "other-queue";
+        create_kueue_object(
+            fmt::format("/apis/kueue.x-k8s.io/v1beta2/namespaces/{}/localqueues", scene.ns.name()),
+            {{"apiVersion", "kueue.x-k8s.io/v1beta2"},
+             {"kind", "LocalQueue"},
+             {"metadata", {{"name", other}}},
+             {"spec", {{"clusterQueue", scene.cluster_queue}}}});
+        // The LocalQueue's pending Workloads as `kubectl get --raw` shows them; null until Kueue knows it.
+        auto pending = [&](const std::string& version, const std::string& queue) {
+            const Run got = run_program(
+                {cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "--context", "admin", "get",
+                 "--raw",
+                 fmt::format(
+                     "/apis/visibility.kueue.x-k8s.io/{}/namespaces/{}/localqueues/{}/pendingworkloads",
+                     version, scene.ns.name(), queue)});
+            return got.status == 0 ? nlohmann::json::parse(got.out)["items"] : nlohmann::json();
         };
-        nlohmann::json items;
-        const auto until = KueueClock::now() + std::chrono::seconds(30);
-        while (KueueClock::now() < until) {
-            items = pending("v1beta2");
-            if (items.size() == 3) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        }
-        REQUIRE(items.size() == 3);
+        auto wait_pending = [&](const std::string& queue, std::size_t count) {
+            nlohmann::json items;
+            const auto until = KueueClock::now() + std::chrono::seconds(30);
+            while (KueueClock::now() < until) {
+                items = pending("v1beta2", queue);
+                if (items.size() == count) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            }
+            REQUIRE(items.size() == count);
+            return items;
+        };
+        REQUIRE(scene.kq({"submit", "hold", "--count", "5", "--queue", scene.queue}).status == 0);
+        wait_pending(scene.queue, 3);
+        // Kueue orders a ClusterQueue's Workloads by priority, then creation time, which has whole seconds.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        REQUIRE(scene.kq({"submit", "hold", "--count", "2", "--queue", other}).status == 0);
+        wait_pending(other, 2);
+        nlohmann::json items = pending("v1beta2", scene.queue);
+        for (const nlohmann::json& item : pending("v1beta2", other))
+            items.push_back(item);
+        REQUIRE(items.size() == 5);
         // Kueue's older version of the API tells the same.
-        CHECK(pending("v1beta1") == items);
+        CHECK(pending("v1beta1", scene.queue) == pending("v1beta2", scene.queue));
 
-        std::vector<int> seen;
+        std::vector<std::pair<int, int>> seen;
         int admitted = 0;
         for (const nlohmann::json& job : scene.jobs()) {
             const std::string name = job["metadata"]["name"];
@@ -343,6 +363,7 @@ TEST_SUITE("kueue") {
             // kq counts from 1 where Kueue counts from 0.
             const int in_local_queue = (*item)["positionInLocalQueue"].get<int>() + 1;
             const int in_cluster_queue = (*item)["positionInClusterQueue"].get<int>() + 1;
+            CHECK(queue["name"] == (*item)["localQueueName"]);
             CHECK(queue["workload"]["name"] == (*item)["metadata"]["name"]);
             CHECK(queue["position"] == nlohmann::json{{"localQueue", in_local_queue},
                                                       {"clusterQueue", in_cluster_queue},
@@ -350,12 +371,14 @@ TEST_SUITE("kueue") {
             const Run text = scene.kq({"status", name});
             CHECK(contains(text.out,
                            fmt::format("\nPosition:      {} in LocalQueue {} ({} in ClusterQueue {})\n",
-                                       in_local_queue, scene.queue, in_cluster_queue, scene.cluster_queue)));
-            seen.push_back(in_local_queue);
+                                       in_local_queue, queue["name"].get<std::string>(), in_cluster_queue,
+                                       scene.cluster_queue)));
+            seen.emplace_back(in_local_queue, in_cluster_queue);
         }
-        std::sort(seen.begin(), seen.end());
-        CHECK(seen == std::vector<int>{1, 2, 3});
         CHECK(admitted == 2);
+        // The scene's queue holds places 1-3 of the ClusterQueue, the other queue's 2 Jobs 4 and 5.
+        std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        CHECK(seen == std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {1, 4}, {2, 5}});
     }
 
     TEST_CASE("a missing LocalQueue is refused before anything is created, naming the queues there are") {

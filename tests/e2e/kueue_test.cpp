@@ -381,6 +381,42 @@ TEST_SUITE("kueue") {
         CHECK(seen == std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {1, 4}, {2, 5}});
     }
 
+    TEST_CASE("the Role of examples/rbac is enough for the position (kq-e2e's queue, as the limited user)") {
+        // kq-cluster's own LocalQueue kq-queue in kq-e2e, where the limited user holds that Role: 2 CPUs.
+        TempDir dir;
+        const std::string file = dir.file("kq.yaml");
+        std::string project = k_queue_project;
+        project.replace(project.find("QUEUE"), 5, "kq-queue");
+        write_file(file, project);
+        auto limited = [&](std::vector<std::string> args) {
+            std::vector<std::string> full = {"--context", "limited", "-f", file, "-n", "kq-e2e"};
+            full.insert(full.end(), args.begin(), args.end());
+            return run_kq(full);
+        };
+        const Run submit = limited({"submit", "hold", "--count", "3", "--queue", "kq-queue", "-o", "name"});
+        REQUIRE(submit.status == 0);
+        std::vector<std::string> names;
+        for (const std::string& line : lines_of(submit.out))
+            names.push_back(line.substr(line.find('/') + 1));
+        REQUIRE(names.size() == 3);
+        std::string waiting;
+        const auto until = KueueClock::now() + std::chrono::seconds(30);
+        while (waiting.empty() && KueueClock::now() < until) {
+            for (const std::string& name : names) {
+                const Run status = limited({"status", name});
+                REQUIRE(status.status == 0);
+                if (contains(status.out, "\nPosition:      1 in LocalQueue kq-queue (1 in ClusterQueue "
+                                         "kq-cluster-queue)\n"))
+                    waiting = name;
+            }
+            if (waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+        CHECK_FALSE(waiting.empty());
+        std::vector<std::string> remove = {"delete"};
+        remove.insert(remove.end(), names.begin(), names.end());
+        CHECK(limited(remove).status == 0);
+    }
+
     TEST_CASE("a missing LocalQueue is refused before anything is created, naming the queues there are") {
         QueueScene scene(1);
         const Run run = scene.kq({"submit", "work", "--queue", "nope"});

@@ -34,6 +34,8 @@ events of the Job and its pods. The exit status is 0 whatever state the Job is i
    "conditions": [{"type", "status", "reason", "message", "lastTransitionTime"}],
    "queue": null, or for a Job in a Kueue LocalQueue {"name", "workload": null (not made yet) or
             {"name", "clusterQueue", "quotaReserved", "admitted", "conditions": [...as above]}},
+   "payload": null, or for a Job with a payload (kq payload NAME prints it) {"kind": "configmap" or
+              "secret", "name", "bytes", "sha256"},
    "pods": [{"name", "phase", "reason", "message", "node", "restarts", "terminating",
              "creationTimestamp", "containers": [{"name", "init", "state", "reason", "message",
              "exitCode", "restarts", "lastReason", "lastExitCode"}]}],

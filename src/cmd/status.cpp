@@ -36,6 +36,8 @@ events of the Job and its pods. The exit status is 0 whatever state the Job is i
             {"name", "clusterQueue", "quotaReserved", "admitted", "conditions": [...as above]},
             "position": null, or while it waits for quota and Kueue's visibility API tells
             {"localQueue", "clusterQueue", "clusterQueueName"}},
+   "payload": null, or for a Job with a payload (kq payload NAME prints it) {"kind": "configmap" or
+              "secret", "name", "bytes", "sha256"},
    "pods": [{"name", "phase", "reason", "message", "node", "restarts", "terminating",
              "creationTimestamp", "containers": [{"name", "init", "state", "reason", "message",
              "exitCode", "restarts", "lastReason", "lastExitCode"}]}],

@@ -3,16 +3,19 @@
 #include "cmd/support/await.hpp"
 #include "cmd/support/cluster.hpp"
 #include "cmd/support/container_args.hpp"
+#include "cmd/support/output.hpp"
 #include "cmd/support/project_loading.hpp"
 #include "cmd/support/targets.hpp"
 #include "jobs/await.hpp"
 #include "jobs/queue.hpp"
 #include "jobs/schedules.hpp"
+#include "jobs/unique.hpp"
 #include "project/names.hpp"
 #include "project/params.hpp"
 #include "project/render.hpp"
 #include "project/schedule.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 #include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
@@ -31,6 +34,8 @@ struct TriggerOptions {
     std::vector<std::string> params;     // -p NAME=VALUE: over the schedule's params
     std::string name;                    // --name
     std::string idempotency_key;         // --idempotency-key KEY: a retried trigger gets its Job back
+    int count = 1;                       // --count N: N Jobs from the template
+    bool unique = false;                 // --unique: not while a Job of the definition is unfinished
     std::string output;                  // -o yaml|json|name
     std::string dry_run = "none";        // --dry-run none|client|server
     bool wait = false;                   // --wait
@@ -53,8 +58,9 @@ CronJob (made by kq apply) and creates a Job from its jobTemplate, with the anno
 cronjob.kubernetes.io/instantiate=manual and the CronJob as its controller, named NAME-manual-xxxxx
 unless --name (or --idempotency-key KEY: a name derived from the job and KEY, so that a retried
 trigger finds its Job and prints "unchanged"). With -p the template is rendered from the project file
-instead, with the schedule's params and these over them. --wait and --logs wait for it and exit
-with its result, as kq run.
+instead, with the schedule's params and these over them. --count N makes N Jobs; --unique refuses
+(exit 122) while a Job of the definition, the CronJob's own runs included, is unfinished. --wait and
+--logs wait for them and exit with their result, as kq run.
 
 Examples:
   # Run the nightly report now and follow it; exit with its result
@@ -75,6 +81,12 @@ void run_trigger(TriggerOptions options, Context& context) {
         parse_duration_flag("--timeout", options.timeout);
     if (!options.name.empty() && !options.idempotency_key.empty())
         fail(ErrorKind::usage, "--name and --idempotency-key: use one of them (the key derives the name)");
+    if (options.count < 1) fail(ErrorKind::usage, "--count: must be at least 1, not {}", options.count);
+    if (options.count > 1 && !options.name.empty())
+        fail(ErrorKind::usage, "--name: names one Job; with --count use --idempotency-key");
+    if (options.count > 1 && options.unique)
+        fail(ErrorKind::usage,
+             "--unique: allows one active Job of the definition; it can't be used with --count");
     if (!options.name.empty()) {
         if (auto problem = project::check_dns_label(options.name)) {
             fail(ErrorKind::usage, "--name {}: invalid Job name: {}", quote(options.name), *problem);
@@ -114,36 +126,109 @@ void run_trigger(TriggerOptions options, Context& context) {
         request.env = process_env;
         job_template = project::render_cronjob(loaded, with_params, request)["spec"]["jobTemplate"];
     }
-    nlohmann::json manifest = jobs::job_from_cronjob(cronjob, job_template, options.name);
-    if (!options.idempotency_key.empty())
-        jobs::key_triggered_job(manifest, namespace_name, job.name, options.idempotency_key);
-    jobs::put_in_queue(manifest, queue, priority);
+    // The Jobs to create: alike, but for the names an idempotency key gives each ("KEY/N" in a fan-out,
+    // as kq submit --count names its keys).
+    std::vector<nlohmann::json> manifests;
+    std::vector<std::string> keys;
+    for (int index = 0; index < options.count; ++index) {
+        nlohmann::json manifest = jobs::job_from_cronjob(cronjob, job_template, options.name);
+        std::string key;
+        if (!options.idempotency_key.empty()) {
+            key = options.count == 1 ? options.idempotency_key
+                                     : fmt::format("{}/{}", options.idempotency_key, index);
+            jobs::key_triggered_job(manifest, namespace_name, job.name, key);
+        }
+        jobs::put_in_queue(manifest, queue, priority);
+        manifests.push_back(std::move(manifest));
+        keys.push_back(std::move(key));
+    }
     // A Job for a Kueue queue that does not exist would wait for ever: refuse before creating it.
-    if (options.dry_run != "client") jobs::check_queue_target(*client, namespace_name, manifest, false);
+    if (options.dry_run != "client")
+        jobs::check_queue_target(*client, namespace_name, manifests.front(), false);
     if (options.dry_run == "client") {
-        context.out << (options.output == "json" ? project::to_json_text(manifest)
-                                                 : project::to_yaml(manifest));
+        if (manifests.size() == 1) {
+            context.out << (options.output == "json" ? project::to_json_text(manifests.front())
+                                                     : project::to_yaml(manifests.front()));
+            return;
+        }
+        ListWriter document(context.out, parse_output_format(options.output == "json" ? "json" : "yaml"),
+                            "job.batch");
+        for (const nlohmann::json& manifest : manifests)
+            document.write(manifest);
+        document.finish();
         return;
     }
-    const jobs::Triggered triggered = jobs::create_triggered(
-        *client, namespace_name, manifest, options.idempotency_key, options.dry_run == "server" ? "All" : "");
-    const nlohmann::json& created = triggered.job;
-    const std::string name = created["metadata"].value("name", std::string());
+    const std::string dry_run_query = options.dry_run == "server" ? "All" : "";
 
     // With logs, stdout is theirs; what was created is a diagnostic then.
     std::ostream& created_out = options.logs ? context.err : context.out;
-    if (options.output == "name") {
-        created_out << job_ref(name) << '\n';
-    } else if (options.output == "json") {
-        created_out << project::to_json_text(created);
-    } else if (options.output == "yaml") {
-        created_out << project::to_yaml(created);
+    std::optional<ListWriter> document;
+    if (manifests.size() > 1 && (options.output == "json" || options.output == "yaml"))
+        document.emplace(created_out, parse_output_format(options.output), "job.batch");
+    auto tell = [&](const jobs::Triggered& triggered) {
+        const nlohmann::json& object = triggered.job;
+        const std::string name = object["metadata"].value("name", std::string());
+        if (document) {
+            document->write(object);
+        } else if (options.output == "name") {
+            created_out << job_ref(name) << '\n';
+        } else if (options.output == "json") {
+            created_out << project::to_json_text(object);
+        } else if (options.output == "yaml") {
+            created_out << project::to_yaml(object);
+        } else {
+            created_out << fmt::format("{} {}{}\n", job_ref(name),
+                                       triggered.adopted ? "unchanged" : "created",
+                                       dry_run_query.empty() ? "" : " (server dry run)");
+        }
+        created_out.flush();
+    };
+
+    std::vector<nlohmann::json> created;
+    if (options.unique && !dry_run_query.empty()) {
+        jobs::check_unique(*client, namespace_name, job.name, "");
+        const jobs::Triggered triggered =
+            jobs::create_triggered(*client, namespace_name, manifests.front(), keys.front(), dry_run_query);
+        tell(triggered);
+        created.push_back(triggered.job);
+    } else if (options.unique) {
+        // Created suspended as a claim, then settled against the definition's other Jobs (as kq submit
+        // --unique): of racing triggers, and beside a run the CronJob started, at most one Job runs.
+        catch_interrupts();
+        bool adopted = false;
+        auto create_claim = [&] {
+            nlohmann::json claim = manifests.front();
+            jobs::make_claim(claim);
+            jobs::Triggered triggered =
+                jobs::create_triggered(*client, namespace_name, claim, keys.front(), "");
+            adopted = triggered.adopted;
+            return std::move(triggered.job);
+        };
+        jobs::Triggered settled{jobs::submit_unique(*client, namespace_name, job.name, create_claim),
+                                adopted};
+        tell(settled);
+        created.push_back(std::move(settled.job));
     } else {
-        created_out << fmt::format("{} {}{}\n", job_ref(name), triggered.adopted ? "unchanged" : "created",
-                                   options.dry_run == "server" ? " (server dry run)" : "");
+        // One after another: a trigger makes a few Jobs, not thousands (that is kq submit's fan-out).
+        try {
+            for (size_t index = 0; index < manifests.size(); ++index) {
+                if (interrupted()) fail(ErrorKind::interrupted, "interrupted");
+                jobs::Triggered triggered = jobs::create_triggered(*client, namespace_name, manifests[index],
+                                                                   keys[index], dry_run_query);
+                tell(triggered);
+                created.push_back(std::move(triggered.job));
+            }
+        } catch (const Error&) {
+            if (document) document->finish();
+            if (manifests.size() > 1)
+                context.err << fmt::format(
+                    "kq: {} of {} Jobs were created before the error; the rest were not\n", created.size(),
+                    manifests.size());
+            throw;
+        }
     }
-    created_out.flush();
-    if (!options.wait) return;
+    if (document) document->finish();
+    if (!options.wait || !dry_run_query.empty()) return;
 
     jobs::AwaitOptions await;
     await.logs = options.logs;
@@ -155,10 +240,13 @@ void run_trigger(TriggerOptions options, Context& context) {
     await.log_request.color = context.out_is_terminal && context.color();
     await.log_request.include = log_patterns(options.include, "--include");
     await.log_request.exclude = log_patterns(options.exclude, "--exclude");
-    const jobs::AwaitOutcome outcome = await_printing(*client, namespace_name, {created}, await, context);
+    const jobs::AwaitOutcome outcome = await_printing(*client, namespace_name, created, await, context);
     if (options.cleanup == "always" || (options.cleanup == "on-success" && outcome.exit_code == 0)) {
-        jobs::delete_job(*client, namespace_name, name);
-        created_out << job_ref(name) << " deleted\n";
+        for (const nlohmann::json& object : created) {
+            const std::string name = object["metadata"].value("name", std::string());
+            jobs::delete_job(*client, namespace_name, name);
+            created_out << job_ref(name) << " deleted\n";
+        }
     }
     jobs::throw_if_failed(outcome);
 }
@@ -176,6 +264,10 @@ void setup_trigger(CLI::App& command, Context& context) {
         .add_option("--idempotency-key", options->idempotency_key,
                     "Derive the Job's name from the job and KEY: a retried trigger gets the same Job back")
         ->type_name("KEY");
+    command.add_option("--count", options->count, "Create N Jobs from the template")->type_name("N");
+    command.add_flag(
+        "--unique", options->unique,
+        "Refuse (exit 122) while an unfinished Job of the definition exists, its schedule's too");
     command
         .add_option("-o,--output", options->output, "Print the created Job as yaml or json, or only its name")
         ->check(CLI::IsMember({"yaml", "json", "name"}));

@@ -182,6 +182,10 @@ private:
 // How long one turn of the wait runs before the queue is looked at again.
 constexpr auto k_queue_look_every = std::chrono::milliseconds(250);
 
+// Up to this many log followers are swept after every event; more, at most every k_sweep_every.
+constexpr std::size_t k_sweep_always_below = 16;
+constexpr auto k_sweep_every = std::chrono::milliseconds(50);
+
 } // namespace
 
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
@@ -228,8 +232,17 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     }
 
     // Followers learn of their Job's end from the watch, then read what is left before they finish.
+    // The client asks after every chunk of every stream, and a sweep of the followers costs one poll
+    // per Job: with many Jobs it runs at most every k_sweep_every (the client's loop wakes at least
+    // every 200 ms), so that the CPU kq spends per log line does not grow with the number of Jobs.
+    Clock::time_point last_sweep{};
     auto finished = [&] {
         if (interrupted() || watch.failed()) return true;
+        if (followers.size() > k_sweep_always_below) {
+            const auto now = Clock::now();
+            if (now - last_sweep < k_sweep_every) return false;
+            last_sweep = now;
+        }
         if (feed) {
             if (feed->failure()) return true;
             feed->poll();

@@ -287,6 +287,9 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
         return name_only;
     }
     object["metadata"].erase("managedFields");
+    // Waiting reads the Job's metadata, its selector, counts and status, never its pod template, which
+    // is most of its size: thousands of followed Jobs then cost a few KiB each.
+    if (object.contains("spec") && object["spec"].is_object()) object["spec"].erase("template");
     return object;
 }
 

@@ -117,8 +117,8 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
 void throw_if_not_created(const CreateReport& report);
 
 // What a fan-out keeps of each Job the server created: what waiting on it needs (all of it but
-// managedFields, which nothing here reads), or without `waiting` only its name, so that thousands of
-// Jobs cost little memory.
+// managedFields and the pod template, which nothing here reads), or without `waiting` only its name,
+// so that thousands of Jobs cost little memory.
 nlohmann::json kept_of_created(nlohmann::json object, bool waiting);
 
 } // namespace kq::jobs

@@ -35,12 +35,16 @@ std::optional<Termination> failed_termination(const json& status) {
     return std::nullopt;
 }
 
-// The first container, in the pod spec's order, that terminated with a non-zero code.
-std::optional<Termination> first_failed_container(const json& pod) {
-    const json& statuses = array_at(pod, {"status", "containerStatuses"});
+// The first container, in the pod spec's order, that terminated with a non-zero code: of the main
+// containers, or with `init` of the init containers that run to completion before them (not the native
+// sidecars, restartPolicy Always, whose end does not fail a pod).
+std::optional<Termination> first_failed_container(const json& pod, bool init = false) {
+    const json& statuses = array_at(pod, {"status", init ? "initContainerStatuses" : "containerStatuses"});
     std::vector<std::string> order;
-    for (const json& container : array_at(pod, {"spec", "containers"}))
+    for (const json& container : array_at(pod, {"spec", init ? "initContainers" : "containers"})) {
+        if (init && string_at(container, {"restartPolicy"}) == "Always") continue;
         order.push_back(string_at(container, {"name"}));
+    }
     std::optional<Termination> best;
     size_t best_rank = SIZE_MAX;
     for (const json& status : statuses) {
@@ -48,6 +52,7 @@ std::optional<Termination> first_failed_container(const json& pod) {
         auto termination = failed_termination(status);
         if (!termination) continue;
         const auto found = std::find(order.begin(), order.end(), termination->container);
+        if (found == order.end() && init) continue; // a sidecar
         const size_t rank = static_cast<size_t>(found - order.begin());
         if (!best || rank < best_rank) {
             best = termination;
@@ -193,6 +198,20 @@ JobResult job_result(const JobSummary& job, const std::vector<json>& pods) {
             result.detail = fmt::format("job.batch/{} failed: container \"{}\" of pod {} exited with code {}",
                                         job.name, last->container, last_pod, last->exit_code);
             return result;
+        }
+        // A failed init container: the main container never ran, so there is no exit code of its to
+        // pass on (kq's own code stays), but the message says which container failed and how.
+        for (const json& pod : pods) {
+            if (first_failed_container(pod)) continue;
+            if (auto init = first_failed_container(pod, true)) {
+                result.pod = string_at(pod, {"metadata", "name"});
+                result.container = init->container;
+                result.detail =
+                    fmt::format("job.batch/{} failed: init container \"{}\" of pod {} exited with "
+                                "code {}, so its containers never ran",
+                                job.name, init->container, result.pod, init->exit_code);
+                return result;
+            }
         }
     }
     const std::string why = job.message.empty() ? job.reason : fmt::format("{}: {}", job.reason, job.message);

@@ -182,6 +182,12 @@ TEST_SUITE("payload") {
                               line.ends_with(fmt::format(" {} bytes (configmap/{})", order.size(), name)));
         }
         CHECK(shown);
+        // -o json has it too, for scripts.
+        const nlohmann::json document = nlohmann::json::parse(scene.kq({"status", name, "-o", "json"}).out);
+        CHECK(document["payload"]["kind"] == "configmap");
+        CHECK(document["payload"]["name"] == name);
+        CHECK(document["payload"]["bytes"] == order.size());
+        CHECK(document["payload"]["sha256"].is_string());
     }
 
     TEST_CASE("binary bytes from stdin come back from kq payload byte for byte, through binaryData") {

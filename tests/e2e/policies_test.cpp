@@ -66,6 +66,13 @@ jobs:
       kq.test/log.setup: "prepared"
       kq.test/log.proxy: "proxy up"
       kq.test/log.main: "working"
+  bad-init:
+    description: its init container fails, so the main container never runs
+    backoffLimit: 0
+    initContainers:
+      - name: setup
+        command: [sh, -c, 'exit 4']
+    annotations: {kq.test/init-exit-code: "4"}
 )";
 
 // A scratch project and namespace for one test.
@@ -256,6 +263,19 @@ TEST_SUITE("policies") {
         CHECK(sidecar.out == "proxy up\n");
         const Run wait = scene.kq({"wait", "multi-1"});
         CHECK(wait.status == 3);
+    }
+
+    TEST_CASE("a failed init container: exit 121 (no main container code), the message names it") {
+        PolicyScene scene;
+        const Run run = scene.kq({"run", "bad-init", "--name", "bad-init-1"});
+        CHECK(run.status == 121);
+        CHECK_MESSAGE(
+            lines_of(run.err).back().find("job.batch/bad-init-1 failed: init container \"setup\" of "
+                                          "pod bad-init-1-") != std::string::npos,
+            run.err);
+        CHECK(run.err.find("exited with code 4, so its containers never ran") != std::string::npos);
+        const Run wait = scene.kq({"wait", "bad-init-1"});
+        CHECK(wait.status == 121);
     }
 
     TEST_CASE("suspend and resume refuse what they can't do, with kq's exit codes") {

@@ -281,6 +281,62 @@ TEST_CASE("trigger runs the CronJob's template now and exits with the container'
     CHECK(scene.kq({"trigger", "crunch", "--idempotency-key", "k", "--name", "x"}).status == 125);
 }
 
+TEST_CASE("trigger --count makes N Jobs and waits for all; --unique refuses beside a running one") {
+    ScheduleScene scene;
+    scene.write(R"(  crunch:
+    image: busybox
+    backoffLimit: 0
+    params: {code: {default: "0"}}
+    annotations: {kq.test/exit-code: "{{ params.code }}", kq.test/run-seconds: "4", kq.test/log: "crunching"}
+    schedule: {cron: "0 0 1 1 *", successfulJobsHistoryLimit: 20, failedJobsHistoryLimit: 20}
+)"); // the CronJob controller deletes its finished Jobs past the history limits (3 by default)
+    REQUIRE(scene.kq({"apply"}).status == 0);
+    CHECK(scene.kq({"trigger", "crunch", "--count", "0"}).err ==
+          "kq: error: --count: must be at least 1, not 0\n");
+    CHECK(scene.kq({"trigger", "crunch", "--count", "2", "--name", "x"}).status == 125);
+    CHECK(scene.kq({"trigger", "crunch", "--count", "2", "--unique"}).status == 125);
+
+    // Three Jobs, each printed, all followed: exit 0 once all three succeeded.
+    const Run three = scene.kq({"trigger", "crunch", "--count", "3", "--wait"});
+    REQUIRE_MESSAGE(three.status == 0, three.err);
+    std::size_t lines = 0;
+    for (std::size_t at = three.out.find(" created\n"); at != std::string::npos;
+         at = three.out.find(" created\n", at + 1))
+        ++lines;
+    CHECK(lines == 3);
+    std::vector<nlohmann::json> made = scene.jobs_of("crunch");
+    CHECK(made.size() == 3);
+    for (const nlohmann::json& job : made)
+        CHECK(job["status"].value("succeeded", 0) == 1);
+
+    // A keyed fan-out names each Job from KEY/N: a retry gets all of them back.
+    const Run keyed = scene.kq({"trigger", "crunch", "--count", "2", "--idempotency-key", "batch-7"});
+    REQUIRE_MESSAGE(keyed.status == 0, keyed.err);
+    const Run again =
+        scene.kq({"trigger", "crunch", "--count", "2", "--idempotency-key", "batch-7", "--wait"});
+    CHECK_MESSAGE(again.status == 0, again.err);
+    CHECK(again.out.find(" unchanged\n") != std::string::npos);
+    CHECK(again.out.find(" created\n") == std::string::npos);
+    CHECK(scene.jobs_of("crunch").size() == 5);
+
+    // --unique: a trigger beside an unfinished Job of the definition is refused (122) and leaves no Job.
+    const Run running = scene.kq({"trigger", "crunch", "-p", "code=0", "-o", "name"});
+    REQUIRE_MESSAGE(running.status == 0, running.err);
+    const Run refused = scene.kq({"trigger", "crunch", "--unique"});
+    CHECK_MESSAGE(refused.status == 122, refused.err);
+    CHECK(refused.err.find("already has an active Job") != std::string::npos);
+    CHECK(scene.jobs_of("crunch").size() == 6);
+    // Once it finished, --unique runs, and exits with the container's code.
+    REQUIRE(scene.kq({"wait", running.out.substr(std::string("job.batch/").size(), running.out.size() - 11)})
+                .status == 0);
+    const Run alone = scene.kq({"trigger", "crunch", "--unique", "-p", "code=4", "--wait"});
+    CHECK_MESSAGE(alone.status == 4, alone.err);
+    made = scene.jobs_of("crunch");
+    CHECK(made.size() == 7);
+    for (const nlohmann::json& job : made)
+        CHECK(!job["metadata"]["annotations"].contains("kq.dev/unique-claim"));
+}
+
 TEST_CASE("bad schedules: one line with the place, exit 125, nothing applied") {
     ScheduleScene scene;
     struct BadCase {

@@ -225,6 +225,10 @@ TEST_CASE("status -o json has every key, null where nothing applies") {
                                             {"reason", "BackoffLimitExceeded"},
                                             {"message", "Job has reached the specified backoff limit"},
                                             {"lastTransitionTime", "2026-11-27T11:59:30Z"}});
+    CHECK(document.contains("payload"));
+    CHECK(document["payload"].is_null());
+    CHECK(document.contains("queue"));
+    CHECK(document["queue"].is_null());
     const json& pod = document["pods"][0];
     CHECK(pod["name"] == "train-x-abcde");
     CHECK(pod["reason"].is_null());

@@ -454,9 +454,9 @@ TEST_CASE("a server-side dry run sends dryRun=All with each create") {
         CHECK(request.target == k_jobs + "?dryRun=All");
 }
 
-TEST_CASE("kept_of_created keeps only the name, or all but managedFields when waiting") {
+TEST_CASE("kept_of_created keeps only the name, or all but managedFields and the pod template when waiting") {
     const json object = {{"metadata", {{"name", "a"}, {"uid", "u"}, {"managedFields", json::array()}}},
-                         {"spec", {{"x", 1}}}};
+                         {"spec", {{"x", 1}, {"template", {{"spec", {{"containers", json::array()}}}}}}}};
     CHECK(kq::jobs::kept_of_created(object, false) == json{{"metadata", {{"name", "a"}}}});
     CHECK(kq::jobs::kept_of_created(object, true) ==
           json{{"metadata", {{"name", "a"}, {"uid", "u"}}}, {"spec", {{"x", 1}}}});

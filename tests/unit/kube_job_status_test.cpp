@@ -176,3 +176,33 @@ TEST_CASE("job_result: a FailJob rule on an exit code gives that code; one on a 
           "job.batch/hello-x7k2p failed (PodFailurePolicy: Pod batch/hello-x7k2p-aaaaa "
           "has condition DisruptionTarget matching FailJob rule at index 1)");
 }
+
+TEST_CASE("job_result: a failed init container keeps kq's code and names the container; a sidecar does not") {
+    json failed = job_with(
+        {{"conditions", {{{"type", "Failed"}, {"status", "True"}, {"reason", "BackoffLimitExceeded"}}}}});
+    json pod = {
+        {"metadata", {{"name", "hello-x7k2p-ccccc"}}},
+        {"spec",
+         {{"initContainers", {{{"name", "proxy"}, {"restartPolicy", "Always"}}, {{"name", "setup"}}}},
+          {"containers", {{{"name", "main"}}}}}},
+        {"status",
+         {{"phase", "Failed"},
+          {"initContainerStatuses",
+           {{{"name", "proxy"}, {"state", {{"terminated", {{"exitCode", 2}}}}}},
+            {{"name", "setup"}, {"state", {{"terminated", {{"exitCode", 4}, {"reason", "Error"}}}}}}}},
+          {"containerStatuses",
+           {{{"name", "main"}, {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}}}}}}};
+    auto result = kq::kube::job_result(kq::kube::summarize_job(failed), {pod});
+    CHECK(result.exit_code == kq::k_exit_job_failed);
+    CHECK(result.container == "setup");
+    CHECK(result.pod == "hello-x7k2p-ccccc");
+    CHECK(result.detail == "job.batch/hello-x7k2p failed: init container \"setup\" of pod hello-x7k2p-ccccc "
+                           "exited with code 4, so its containers never ran");
+
+    // Only the sidecar ended non-zero: nothing names a container.
+    pod["status"]["initContainerStatuses"][1]["state"]["terminated"]["exitCode"] = 0;
+    result = kq::kube::job_result(kq::kube::summarize_job(failed), {pod});
+    CHECK(result.exit_code == kq::k_exit_job_failed);
+    CHECK(result.container.empty());
+    CHECK(result.detail == "job.batch/hello-x7k2p failed (BackoffLimitExceeded)");
+}

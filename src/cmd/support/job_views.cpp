@@ -281,6 +281,13 @@ json status_json(const kube::JobReport& report, TimePoint now) {
         document["queue"] = {
             {"name", job.queue}, {"workload", std::move(workload)}, {"position", std::move(position)}};
     }
+    document["payload"] = nullptr;
+    if (const auto payload = jobs::payload_ref({{"metadata", {{"annotations", report.annotations}}}})) {
+        document["payload"] = {{"kind", payload->kind},
+                               {"name", payload->name},
+                               {"bytes", payload->bytes},
+                               {"sha256", optional_text(payload->sha256)}};
+    }
     document["pods"] = json::array();
     for (const kube::PodSummary& pod : report.pods) {
         json containers = json::array();

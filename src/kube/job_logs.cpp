@@ -243,6 +243,7 @@ struct JobLogFollower::Stream {
     int failures_after_termination = 0;
     Clock::time_point retry_at{};
     std::optional<Clock::time_point> terminated_at;
+    Clock::time_point connected_at{}; // the grace after termination counts from here too
     std::optional<std::string> last_error;
 };
 
@@ -399,6 +400,7 @@ void JobLogFollower::connect(Stream& stream) {
         query.emplace_back("sinceSeconds", std::to_string(*m_request.since_seconds));
     }
     stream.connected_once = true;
+    stream.connected_at = Clock::now();
     stream.state = Stream::State::streaming;
     Stream* raw = &stream;
     StreamHandlers handlers;
@@ -450,8 +452,10 @@ bool JobLogFollower::poll() {
             }
             break;
         case Stream::State::streaming:
+            // A stream that waited for a free slot (k_max_log_streams) until long after its container
+            // ended still gets the whole grace to deliver what the container wrote.
             if (stream.terminated && stream.terminated_at &&
-                now - *stream.terminated_at > k_terminated_grace) {
+                now - std::max(*stream.terminated_at, stream.connected_at) > k_terminated_grace) {
                 if (stream.call) {
                     m_client.cancel(*stream.call);
                     if (m_feed != nullptr) m_feed->return_stream();

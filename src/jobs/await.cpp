@@ -64,9 +64,11 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
     return client.outage();
 }
 
-// The timeout Error of a wait that ran out of time before every Job (or its logs) had finished.
+// The timeout Error of a wait that ran out of time before every Job (or its logs) had finished; `also`
+// ends its message (what a source never made).
 [[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name,
-                            const kube::JobWatch& watch, const AwaitOptions& options) {
+                            const kube::JobWatch& watch, const AwaitOptions& options,
+                            const std::string& also) {
     std::vector<std::string> waiting;
     for (const std::string& name : watch.names()) {
         const kube::JobSummary& job = watch.job(name);
@@ -77,14 +79,14 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
         // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
         const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
         fail(ErrorKind::timeout,
-             "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
-             options.timeout_text, what, human_duration(away), outage->error.what());
+             "timed out after {} waiting for {}: the cluster has not answered for {} ({}){}",
+             options.timeout_text, what, human_duration(away), outage->error.what(), also);
     }
     if (waiting.empty()) {
-        fail(ErrorKind::timeout, "timed out after {} reading the logs of {}", options.timeout_text,
-             fmt::join(watch.names(), ", "));
+        fail(ErrorKind::timeout, "timed out after {} reading the logs of {}{}", options.timeout_text,
+             fmt::join(watch.names(), ", "), also);
     }
-    fail(ErrorKind::timeout, "timed out after {} waiting for {}", options.timeout_text, what);
+    fail(ErrorKind::timeout, "timed out after {} waiting for {}{}", options.timeout_text, what, also);
 }
 
 // Follows the Jobs of Kueue queues through admission and eviction: tells each change, and counts the
@@ -314,7 +316,10 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
         if (follower->failure()) throw *follower->failure();
     }
     if (outcome != kube::RunOutcome::done || !watch.all_finished())
-        timed_out(client, namespace_name, watch, options);
+        timed_out(client, namespace_name, watch, options,
+                  source != nullptr && source->left() > 0
+                      ? fmt::format("; {} more Jobs were never created", source->left())
+                      : "");
 
     AwaitOutcome result;
     // The pods of the failed Jobs that no follower read: one list when the Jobs were followed together.

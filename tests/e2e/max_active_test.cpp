@@ -285,6 +285,17 @@ TEST_SUITE("max_active") {
         CHECK(cap_list_jobs(*client, scene.ns.name()).empty());
     }
 
+    TEST_CASE("--timeout ends a capped fan-out with 124, saying how many were never created") {
+        CappedScene scene;
+        const Run run = scene.kq(
+            {"submit", "step", "--count", "4", "--max-active", "1", "-p", "secs=30", "--timeout", "2s"});
+        CHECK(run.status == 124);
+        CHECK(run.err.find("kq: error: timed out after 2s waiting for job.batch/step-") != std::string::npos);
+        CHECK(run.err.ends_with("); 3 more Jobs were never created\n"));
+        std::unique_ptr<kq::kube::Client> client = cluster_client("admin");
+        CHECK(cap_list_jobs(*client, scene.ns.name()).size() == 1);
+    }
+
     TEST_CASE("--max-active of at least the count creates them all at once and waits, as --wait") {
         CappedScene scene;
         const Run run = scene.kq({"submit", "step", "--count", "3", "--max-active", "5", "-p", "secs=1"});

@@ -552,7 +552,7 @@ constexpr const char* k_submit_footer = R"(Examples:
   # Fan out with one payload per Job
   kq submit resize --payload-file images.jsonl
 
-  # At most 4 of them running at once, the next created as one finishes; Ctrl-C and the same key go on
+  # At most 4 running at once, the next created as one finishes (re-run with the key to go on)
   kq submit resize --params-file images.jsonl --max-active 4 --idempotency-key batch-7
 
   # Create ten Jobs that start no pod until resumed (kq resume -l kq.dev/definition=resize)

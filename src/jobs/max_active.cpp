@@ -70,6 +70,14 @@ void ActiveCap::unknown(size_t index) {
     m_states[index] = State::unknown;
 }
 
+void ActiveCap::give_back(size_t index) {
+    if (index >= m_states.size() || m_states[index] != State::creating) return;
+    --m_creating;
+    ++m_untaken;
+    m_states[index] = State::untaken;
+    m_next = std::min(m_next, index);
+}
+
 void ActiveCap::finished(const std::string& name) {
     const auto found = m_index.find(name);
     if (found == m_index.end() || m_states[found->second] != State::unfinished) return;
@@ -144,9 +152,12 @@ std::vector<nlohmann::json> CappedSubmission::more() {
     m_throttled += report.throttled;
     m_in_flight += report.in_flight;
     m_discarded += report.discarded;
-    for (size_t index : indices) {
+    for (size_t at = 0; at < indices.size(); ++at) {
+        const size_t index = indices[at];
         Planned& entry = m_submission.entries[index];
-        if (entry.error) {
+        if (at >= report.sent) {
+            m_cap.give_back(index); // an interrupt came before its create was sent
+        } else if (entry.error) {
             m_cap.failed(index);
         } else if (entry.created.is_null()) {
             m_cap.unknown(index); // on the wire, or deleted before its payload was stored

@@ -40,6 +40,9 @@ public:
     // A create whose answer never came (an interrupt dropped it): the Job may exist.
     void unknown(size_t index);
 
+    // A Job taken but never sent (an interrupt came first): untaken again, as never created.
+    void give_back(size_t index);
+
     // A Job finished; unknown names and Jobs already finished are ignored.
     void finished(const std::string& name);
 

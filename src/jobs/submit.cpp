@@ -346,6 +346,7 @@ CreateReport create_entries(kube::Client& client, const std::string& namespace_n
     for (const auto& [index, call] : in_flight)
         client.cancel(call);
     report.in_flight = in_flight.size();
+    report.sent = next;
     if (handlers.progress_end) handlers.progress_end();
     for (size_t index : conflicts) {
         try {

@@ -104,6 +104,7 @@ struct CreateReport {
     std::vector<std::string> failures; // "Job N: ERROR", in the submission's order
     bool interrupted = false;          // SIGINT or SIGTERM stopped the creates
     size_t in_flight = 0;              // after an interrupt: creates sent whose answer never came
+    size_t sent = 0;                   // how many of the Jobs asked for were sent (the first ones)
     size_t discarded = 0;              // after an interrupt: Jobs deleted before their payload was stored
 };
 

@@ -144,3 +144,18 @@ TEST_CASE("max-active: K of at least N takes every Job at once") {
     CHECK(cap.take(cap.room()).size() == 3);
     CHECK(cap.untaken() == 0);
 }
+
+TEST_CASE("max-active: Jobs taken but never sent (an interrupt came first) count as never created") {
+    ActiveCap cap(10, 6);
+    const std::vector<size_t> taken = cap.take(cap.room());
+    REQUIRE(taken.size() == 6);
+    cap.created(taken[0], job_name(0), false);
+    cap.unknown(taken[1]);
+    for (size_t at = 2; at < taken.size(); ++at)
+        cap.give_back(taken[at]);
+    CHECK(cap.untaken() == 8);
+    CHECK(cap.active() == 1);
+    CHECK(cap.done() == false);
+    // Given back, they are taken again in order.
+    CHECK(cap.take(2) == std::vector<size_t>{2, 3});
+}

@@ -192,6 +192,20 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_SUITE("kueue") {
 
+    TEST_CASE("--max-active 2 into a queue with quota for 1: a queued Job counts as unfinished; all 3 run") {
+        QueueScene scene(1);
+        const Run submit =
+            scene.kq({"submit", "work", "--count", "3", "--max-active", "2", "--queue", scene.queue});
+        INFO(submit.err);
+        CHECK(submit.status == 0);
+        CHECK(lines_of(submit.out).size() == 3);
+        CHECK(contains(submit.err, "kq: submitted 3 of 3 Jobs in "));
+        const nlohmann::json jobs = scene.jobs();
+        CHECK(jobs.size() == 3);
+        for (const nlohmann::json& job : jobs)
+            CHECK(finished(job));
+    }
+
     TEST_CASE("quota for 2 Jobs: of 6 submitted to the queue at most 2 run at once, the rest show Queued") {
         QueueScene scene(2);
         const Run submit = scene.kq({"submit", "work", "--count", "6", "--queue", scene.queue});

@@ -33,7 +33,9 @@ events of the Job and its pods. The exit status is 0 whatever state the Job is i
            "duration", "durationSeconds"},
    "conditions": [{"type", "status", "reason", "message", "lastTransitionTime"}],
    "queue": null, or for a Job in a Kueue LocalQueue {"name", "workload": null (not made yet) or
-            {"name", "clusterQueue", "quotaReserved", "admitted", "conditions": [...as above]}},
+            {"name", "clusterQueue", "quotaReserved", "admitted", "conditions": [...as above]},
+            "position": null, or while it waits for quota and Kueue's visibility API tells
+            {"localQueue", "clusterQueue", "clusterQueueName"}},
    "payload": null, or for a Job with a payload (kq payload NAME prints it) {"kind": "configmap" or
               "secret", "name", "bytes", "sha256"},
    "pods": [{"name", "phase", "reason", "message", "node", "restarts", "terminating",
@@ -43,7 +45,8 @@ events of the Job and its pods. The exit status is 0 whatever state the Job is i
                "lastTimestamp", "age"}]}
 "status" is Pending, Running, Queued (waiting for Kueue to admit it), Suspended, Complete or Failed; a
 container's "state" is waiting, running or terminated; times are RFC 3339 in UTC; "object" is
-"job/NAME", "pod/NAME" or "workload/NAME".
+"job/NAME", "pod/NAME" or "workload/NAME". A queued Job's position counts from 1 (admitted next when
+quota frees up); kq shows it only where Kueue serves its visibility API (an aggregated APIService).
 
 Examples:
   # Why did this Job fail?

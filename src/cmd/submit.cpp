@@ -6,6 +6,7 @@
 #include "cmd/support/output.hpp"
 #include "cmd/support/project_loading.hpp"
 #include "cmd/support/targets.hpp"
+#include "jobs/max_active.hpp"
 #include "jobs/queue.hpp"
 #include "jobs/unique.hpp"
 #include "project/listing.hpp"
@@ -56,6 +57,9 @@ struct SubmitOptions {
     std::string payload;         // --payload FILE ("-" for stdin)
     std::string payload_file;    // --payload-file FILE: JSON Lines, one payload per Job
     bool payload_secret = false; // --payload-secret
+    int max_active = 0;          // --max-active K: at most K of the fan-out's Jobs unfinished at once
+    bool max_active_given = false;
+    bool all_containers = false; // --all-containers: the logs of every container of each pod
 };
 
 // The largest --params-file read.
@@ -85,6 +89,21 @@ void check_flags(const SubmitOptions& options) {
     }
     if (!options.name.empty() && !options.idempotency_key.empty()) {
         fail(ErrorKind::usage, "--name and --idempotency-key: use one of them (the key derives the name)");
+    }
+    if (options.max_active < 0 || (options.max_active == 0 && options.max_active_given)) {
+        fail(ErrorKind::usage, "--max-active: must be at least 1, not {}", options.max_active);
+    }
+    if (options.max_active_given && options.dry_run != "none") {
+        fail(ErrorKind::usage, "--max-active: waits for the Jobs to create the rest; it can't be used with "
+                               "--dry-run");
+    }
+    if (options.max_active_given && options.suspend) {
+        fail(ErrorKind::usage,
+             "--max-active and --suspend: a suspended Job never finishes, so the rest would "
+             "never be created; use one of them");
+    }
+    if (options.all_containers && !options.logs) {
+        fail(ErrorKind::usage, "--all-containers: follows the logs of every container; use it with --logs");
     }
     if (options.dry_run != "none" && (options.wait || options.logs || options.is_run)) {
         fail(ErrorKind::usage, "--dry-run: creates nothing to wait for; drop --wait/--logs or use kq render");
@@ -173,6 +192,29 @@ void show_progress(Context& context, size_t done, size_t total) {
                 << std::flush;
 }
 
+// Prints each Job of a fan-out as the server answers: into the List `document` (-o json or yaml), else
+// a line for each.
+std::function<void(const nlohmann::json&, bool)> created_printer(std::optional<ListWriter>& document,
+                                                                 const std::string& output,
+                                                                 const std::string& dry_run_query,
+                                                                 std::ostream& created_out) {
+    return [&document, output, dry_run_query, &created_out](const nlohmann::json& object, bool unchanged) {
+        if (document) {
+            document->write(object);
+            return;
+        }
+        const std::string name = object["metadata"]["name"].get<std::string>();
+        if (output == "name") {
+            created_out << job_ref(name) << '\n';
+        } else if (unchanged) {
+            created_out << job_ref(name) << " unchanged\n";
+        } else {
+            created_out << job_ref(name)
+                        << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
+        }
+    };
+}
+
 // Creates the submission's Jobs. A fan-out's output on stdout (or stderr for kq run) comes as the
 // server answers: with -o json or yaml one List of the created Jobs, else a line for each; then a
 // summary on stderr.
@@ -190,21 +232,7 @@ void create_all(kube::Client& client, const std::string& namespace_name, Submiss
     if (options.output == "json" || options.output == "yaml")
         document.emplace(created_out, parse_output_format(options.output), "job.batch");
     jobs::CreateHandlers handlers;
-    handlers.created = [&](const nlohmann::json& object, bool unchanged) {
-        if (document) {
-            document->write(object);
-            return;
-        }
-        const std::string name = object["metadata"]["name"].get<std::string>();
-        if (options.output == "name") {
-            created_out << job_ref(name) << '\n';
-        } else if (unchanged) {
-            created_out << job_ref(name) << " unchanged\n";
-        } else {
-            created_out << job_ref(name)
-                        << (dry_run_query.empty() ? " created\n" : " created (server dry run)\n");
-        }
-    };
+    handlers.created = created_printer(document, options.output, dry_run_query, created_out);
     if (context.live_status()) {
         handlers.progress = [&context](size_t done, size_t total) { show_progress(context, done, total); };
         handlers.progress_end = [&context] { context.err << "\r\033[K" << std::flush; };
@@ -238,12 +266,103 @@ void print_object(Context& context, const nlohmann::json& object, const std::str
     }
 }
 
+// How the Jobs are waited for: --timeout, --logs and what the logs show.
+jobs::AwaitOptions await_options(const SubmitOptions& options,
+                                 const std::optional<std::chrono::milliseconds>& timeout, Context& context) {
+    jobs::AwaitOptions await;
+    await.logs = options.logs;
+    await.timeout = timeout;
+    await.timeout_text = options.timeout;
+    await.timeout_includes_queue = options.timeout_includes_queue;
+    await.log_request.all_containers = options.all_containers;
+    await.log_request.timestamps = options.timestamps;
+    await.log_request.prefix = prefix_choice(options.prefix, options.no_prefix);
+    await.log_request.color = context.out_is_terminal && context.color();
+    await.log_request.include = log_patterns(options.include, "--include");
+    await.log_request.exclude = log_patterns(options.exclude, "--exclude");
+    await.log_request.json = options.log_output == "json";
+    return await;
+}
+
+// --cleanup: deletes the Jobs waited for, after the wait or when it ended in an error.
+struct Cleanup {
+    kube::Client& client;
+    const std::string& namespace_name;
+    const std::string& when; // never, on-success or always
+    std::ostream& out;
+
+    // Deletes them as --cleanup says, once the wait ended.
+    void after(bool succeeded, const std::vector<std::string>& names) const {
+        if (when != "always" && (when != "on-success" || !succeeded)) return;
+        for (const std::string& name : names) {
+            jobs::delete_job(client, namespace_name, name);
+            out << job_ref(name) << " deleted\n";
+        }
+    }
+
+    // Deletes them (--cleanup always) when the wait ended in an error; an interrupt's message, `interrupted`,
+    // then says so.
+    void after_error(const Error& error, const std::vector<std::string>& names,
+                     const std::string& interrupted) const {
+        if (when != "always") return;
+        const int signal = interrupt_signal();
+        clear_interrupt(); // the deletes must still run
+        after(false, names);
+        if (error.kind() == ErrorKind::interrupted) {
+            throw Error(ErrorKind::interrupted,
+                        fmt::format("{}; the Jobs were deleted (--cleanup always)", interrupted),
+                        signal != 0 ? 128 + signal : error.exit_status());
+        }
+    }
+};
+
+// --max-active K below the Jobs' count: creates K of them, then one more as each finishes, following
+// them all through one watch; exits as --wait does, or with the error of the creates that failed.
+void submit_capped(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                   const SubmitOptions& options, const jobs::AwaitOptions& await, Context& context,
+                   std::ostream& created_out) {
+    std::optional<ListWriter> document;
+    if (options.output == "json" || options.output == "yaml")
+        document.emplace(created_out, parse_output_format(options.output), "job.batch");
+    jobs::CreateHandlers handlers;
+    auto print = created_printer(document, options.output, "", created_out);
+    // Each line as it comes: the creates are spread over the whole wait.
+    handlers.created = [&print, &created_out](const nlohmann::json& object, bool unchanged) {
+        print(object, unchanged);
+        created_out.flush();
+    };
+    jobs::CappedSubmission source(client, namespace_name, submission, static_cast<size_t>(options.max_active),
+                                  handlers);
+    const Cleanup cleanup{client, namespace_name, options.cleanup, created_out};
+    const auto started = std::chrono::steady_clock::now();
+    jobs::AwaitOutcome outcome;
+    try {
+        outcome = await_printing(client, namespace_name, {}, await, context, false, &source);
+    } catch (const Error& error) {
+        if (document) document->finish();
+        cleanup.after_error(error, source.names(), error.what());
+        throw;
+    }
+    if (document) document->finish();
+    const jobs::CreateReport report = source.report();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    context.err << fmt::format("kq: submitted {} of {} Jobs in {:.1f}s, at most {} unfinished at once{}\n",
+                               report.created, report.total, seconds, options.max_active,
+                               report.throttled > 0 ? fmt::format("; the server throttled {} requests (429), "
+                                                                  "each retried",
+                                                                  report.throttled)
+                                                    : "");
+    cleanup.after(outcome.exit_code == 0 && report.failures.empty(), source.names());
+    jobs::throw_if_not_created(report);
+    jobs::throw_if_failed(outcome);
+}
+
 void run_submit(SubmitOptions options, Context& context) {
     if (options.is_run) {
         options.wait = true;
         options.logs = true;
     }
-    if (options.logs) options.wait = true;
+    if (options.logs || options.max_active_given) options.wait = true;
     check_flags(options);
     const std::optional<std::chrono::milliseconds> timeout =
         parse_duration_flag("--timeout", options.timeout);
@@ -297,6 +416,12 @@ void run_submit(SubmitOptions options, Context& context) {
 
     // kq run keeps stdout for the logs; what it created is a diagnostic there.
     std::ostream& created_out = options.is_run ? context.err : context.out;
+    const jobs::AwaitOptions await = await_options(options, timeout, context);
+    // --max-active below the Jobs' count: created as earlier ones finish, while waiting.
+    if (options.max_active > 0 && planned.size() > static_cast<size_t>(options.max_active)) {
+        submit_capped(*client, namespace_name, submission, options, await, context, created_out);
+        return;
+    }
     if (submission.claim) {
         auto create_claim = [&] {
             planned.front().created = nullptr;
@@ -325,46 +450,21 @@ void run_submit(SubmitOptions options, Context& context) {
     if (!options.wait || !dry_run_query.empty()) return;
 
     std::vector<nlohmann::json> created;
+    std::vector<std::string> names;
     for (const Planned& entry : planned) {
-        if (!entry.error) created.push_back(entry.created);
+        if (entry.error) continue;
+        created.push_back(entry.created);
+        names.push_back(entry.created["metadata"]["name"].get<std::string>());
     }
-    jobs::AwaitOptions await;
-    await.logs = options.logs;
-    await.timeout = timeout;
-    await.timeout_text = options.timeout;
-    await.timeout_includes_queue = options.timeout_includes_queue;
-    await.log_request.timestamps = options.timestamps;
-    await.log_request.prefix = prefix_choice(options.prefix, options.no_prefix);
-    await.log_request.color = context.out_is_terminal && context.color();
-    await.log_request.include = log_patterns(options.include, "--include");
-    await.log_request.exclude = log_patterns(options.exclude, "--exclude");
-    await.log_request.json = options.log_output == "json";
-
-    auto cleanup = [&](bool succeeded) {
-        if (options.cleanup == "always" || (options.cleanup == "on-success" && succeeded)) {
-            for (const nlohmann::json& object : created) {
-                const std::string name = object["metadata"]["name"].get<std::string>();
-                jobs::delete_job(*client, namespace_name, name);
-                created_out << job_ref(name) << " deleted\n";
-            }
-        }
-    };
+    const Cleanup cleanup{*client, namespace_name, options.cleanup, created_out};
     jobs::AwaitOutcome outcome;
     try {
         outcome = await_printing(*client, namespace_name, created, await, context);
     } catch (const Error& error) {
-        if (options.cleanup == "always") {
-            const int signal = interrupt_signal();
-            clear_interrupt(); // the deletes must still run
-            cleanup(false);
-            if (error.kind() == ErrorKind::interrupted) {
-                throw Error(ErrorKind::interrupted, "interrupted; the Jobs were deleted (--cleanup always)",
-                            signal != 0 ? 128 + signal : error.exit_status());
-            }
-        }
+        cleanup.after_error(error, names, "interrupted");
         throw;
     }
-    cleanup(outcome.exit_code == 0);
+    cleanup.after(outcome.exit_code == 0, names);
     jobs::throw_if_failed(outcome);
 }
 
@@ -388,6 +488,11 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
                      "Refuse if an active Job of this definition already runs in the namespace (exit 122)");
     command.add_option("--count", options->count, "Submit N Jobs of the definition")->type_name("N");
     command
+        .add_option("--max-active", options->max_active,
+                    "With --count or --params-file: at most K of the Jobs unfinished at once; the rest are "
+                    "created as earlier ones finish (implies --wait)")
+        ->type_name("K");
+    command
         .add_option("--params-file", options->params_file,
                     "Submit one Job per line of FILE, each a JSON object of params (- for stdin)")
         ->type_name("FILE");
@@ -408,6 +513,9 @@ void add_submit_flags(CLI::App& command, const std::shared_ptr<SubmitOptions>& o
     command.add_flag("--timestamps", options->timestamps, "Show each log line's timestamp");
     command.add_flag("--prefix", options->prefix, "Prefix every log line with its pod and container");
     command.add_flag("--no-prefix", options->no_prefix, "Never prefix log lines");
+    command.add_flag("--all-containers", options->all_containers,
+                     "Follow the logs of every container of each pod, init containers and sidecars first "
+                     "(the exit status stays the main container's)");
     add_log_filter_flags(command, options->include, options->exclude);
     command
         .add_option("--payload", options->payload,
@@ -443,6 +551,9 @@ constexpr const char* k_submit_footer = R"(Examples:
 
   # Fan out with one payload per Job
   kq submit resize --payload-file images.jsonl
+
+  # At most 4 running at once, the next created as one finishes (re-run with the key to go on)
+  kq submit resize --params-file images.jsonl --max-active 4 --idempotency-key batch-7
 
   # Create ten Jobs that start no pod until resumed (kq resume -l kq.dev/definition=resize)
   kq submit resize --count 10 --suspend
@@ -483,7 +594,10 @@ void setup_submit(CLI::App& command, Context& context) {
     command.add_flag("-f,--logs", options->logs, "Stream the logs of every pod of the Jobs (implies --wait)");
     command.add_flag("--suspend", options->suspend,
                      "Create the Jobs suspended (spec.suspend): no pod starts until kq resume");
-    command.callback([options, &context] { run_submit(*options, context); });
+    command.callback([options, &context, &command] {
+        options->max_active_given = command.count("--max-active") > 0;
+        run_submit(*options, context);
+    });
 }
 
 void setup_run(CLI::App& command, Context& context) {
@@ -495,7 +609,10 @@ void setup_run(CLI::App& command, Context& context) {
         .add_option("-o,--output", options->log_output,
                     "Print each log line as a JSON object: {job, pod, container, timestamp, message}")
         ->check(CLI::IsMember({"json"}));
-    command.callback([options, &context] { run_submit(*options, context); });
+    command.callback([options, &context, &command] {
+        options->max_active_given = command.count("--max-active") > 0;
+        run_submit(*options, context);
+    });
 }
 
 } // namespace kq::cmd

@@ -64,9 +64,11 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
     return client.outage();
 }
 
-// The timeout Error of a wait that ran out of time before every Job (or its logs) had finished.
+// The timeout Error of a wait that ran out of time before every Job (or its logs) had finished; `also`
+// ends its message (what a source never made).
 [[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name,
-                            const kube::JobWatch& watch, const AwaitOptions& options) {
+                            const kube::JobWatch& watch, const AwaitOptions& options,
+                            const std::string& also) {
     std::vector<std::string> waiting;
     for (const std::string& name : watch.names()) {
         const kube::JobSummary& job = watch.job(name);
@@ -77,14 +79,14 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
         // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
         const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
         fail(ErrorKind::timeout,
-             "timed out after {} waiting for {}: the cluster has not answered for {} ({})",
-             options.timeout_text, what, human_duration(away), outage->error.what());
+             "timed out after {} waiting for {}: the cluster has not answered for {} ({}){}",
+             options.timeout_text, what, human_duration(away), outage->error.what(), also);
     }
     if (waiting.empty()) {
-        fail(ErrorKind::timeout, "timed out after {} reading the logs of {}", options.timeout_text,
-             fmt::join(watch.names(), ", "));
+        fail(ErrorKind::timeout, "timed out after {} reading the logs of {}{}", options.timeout_text,
+             fmt::join(watch.names(), ", "), also);
     }
-    fail(ErrorKind::timeout, "timed out after {} waiting for {}", options.timeout_text, what);
+    fail(ErrorKind::timeout, "timed out after {} waiting for {}{}", options.timeout_text, what, also);
 }
 
 // Follows the Jobs of Kueue queues through admission and eviction: tells each change, and counts the
@@ -190,7 +192,7 @@ constexpr auto k_sweep_every = std::chrono::milliseconds(50);
 
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
                         const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
-                        const AwaitHandlers& handlers) {
+                        const AwaitHandlers& handlers, JobSource* source) {
     catch_interrupts();
     const auto started = Clock::now();
     std::optional<Clock::time_point> deadline;
@@ -202,9 +204,12 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     std::vector<std::unique_ptr<kube::JobLogFollower>> followers;
     std::map<std::string, kube::JobLogFollower*> follower_of;
     QueueTracker queue(client, namespace_name);
-    kube::JobWatch watch(client, namespace_name,
-                         [&queue](const kube::JobSummary& job) { queue.changed(job); });
+    kube::JobWatch watch(client, namespace_name, [&queue, source](const kube::JobSummary& job) {
+        queue.changed(job);
+        if (source != nullptr) source->changed(job);
+    });
     watch.prefer_labels({std::string(project::k_label_submission), std::string(project::k_label_definition)});
+    if (source != nullptr) watch.expect_more(source->selector());
     for (const nlohmann::json& job : jobs)
         watch.add(job);
     watch.start();
@@ -212,24 +217,40 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
     std::unique_ptr<kube::PodFeed> feed;
     if (options.logs && watch.collection_selector())
         feed = std::make_unique<kube::PodFeed>(client, namespace_name, *watch.collection_selector());
+    kube::LogRequest log_request = options.log_request;
+    if ((jobs.size() > 1 || source != nullptr) && log_request.prefix == kube::LogPrefix::automatic)
+        log_request.prefix = kube::LogPrefix::always;
+    auto follow_logs = [&](const nlohmann::json& job) {
+        auto follower = std::make_unique<kube::JobLogFollower>(
+            client, job, log_request,
+            [&handlers](std::string_view line) {
+                if (handlers.log_line) handlers.log_line(line);
+            },
+            note);
+        if (feed) feed->add(*follower);
+        follower->start();
+        follower_of[job.value("/metadata/name"_json_pointer, std::string())] = follower.get();
+        followers.push_back(std::move(follower));
+    };
     if (options.logs) {
-        kube::LogRequest request = options.log_request;
-        if (jobs.size() > 1 && request.prefix == kube::LogPrefix::automatic)
-            request.prefix = kube::LogPrefix::always;
-        for (const nlohmann::json& job : jobs) {
-            auto follower = std::make_unique<kube::JobLogFollower>(
-                client, job, request,
-                [&handlers](std::string_view line) {
-                    if (handlers.log_line) handlers.log_line(line);
-                },
-                note);
-            if (feed) feed->add(*follower);
-            follower->start();
-            follower_of[job.value("/metadata/name"_json_pointer, std::string())] = follower.get();
-            followers.push_back(std::move(follower));
-        }
+        for (const nlohmann::json& job : jobs)
+            follow_logs(job);
         if (feed) feed->start();
     }
+    bool queued_jobs = false;
+    for (const std::string& name : watch.names())
+        queued_jobs = queued_jobs || !watch.job(name).queue.empty();
+    // Between turns: the Jobs the source made since are followed like the others.
+    auto take_more = [&] {
+        if (source == nullptr || interrupted()) return;
+        for (const nlohmann::json& job : source->more()) {
+            watch.add(job);
+            const std::string name = job.value("/metadata/name"_json_pointer, std::string());
+            queued_jobs = queued_jobs || !watch.job(name).queue.empty();
+            if (options.logs) follow_logs(job);
+        }
+        if (source->exhausted()) watch.no_more();
+    };
 
     // Followers learn of their Job's end from the watch, then read what is left before they finish.
     // The client asks after every chunk of every stream, and a sweep of the followers costs one poll
@@ -253,32 +274,40 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
             follower->job_changed(watch.job(name));
             if (!follower->poll()) logs_done = false;
         }
-        return watch.all_finished() && logs_done;
+        return watch.all_finished() && logs_done && (source == nullptr || source->exhausted());
     };
     const bool progress = handlers.progress && !options.logs;
     Clock::time_point last_progress{};
-    bool queued_jobs = false;
-    for (const std::string& name : watch.names())
-        queued_jobs = queued_jobs || !watch.job(name).queue.empty();
     auto turn = [&] {
         if (progress && Clock::now() - last_progress >= k_progress_every) {
             last_progress = Clock::now();
-            handlers.progress(progress_text(watch, started));
+            std::string text = progress_text(watch, started);
+            if (source != nullptr && source->left() > 0)
+                text = fmt::format("{}; {} to create", text, source->left());
+            handlers.progress(text);
         }
-        return finished();
+        return finished() || (source != nullptr && source->ready());
     };
     kube::RunOutcome outcome = kube::RunOutcome::done;
-    if (!queued_jobs) {
+    if (!queued_jobs && source == nullptr) {
         outcome = client.run(turn, deadline);
     } else {
-        // In turns, so that the time every unfinished Job spent in its Kueue queue moves the deadline.
+        // In turns: the source makes more between them, and the time every unfinished Job spent in its
+        // Kueue queue moves the deadline.
         for (;;) {
-            const Clock::duration queued = queue.look(watch, note);
-            if (deadline && !options.timeout_includes_queue) *deadline += queued;
-            std::optional<Clock::time_point> until = Clock::now() + k_queue_look_every;
-            if (deadline && *deadline < *until) until = deadline;
+            take_more();
+            std::optional<Clock::time_point> until = deadline;
+            if (queued_jobs) {
+                const Clock::duration queued = queue.look(watch, note);
+                if (deadline && !options.timeout_includes_queue) *deadline += queued;
+                until = Clock::now() + k_queue_look_every;
+                if (deadline && *deadline < *until) until = deadline;
+            }
             outcome = client.run(turn, until);
-            if (outcome == kube::RunOutcome::done) break;
+            if (outcome == kube::RunOutcome::done) {
+                if (finished()) break;
+                continue; // the source is ready for more
+            }
             if (deadline && Clock::now() >= *deadline) break;
             if (outcome != kube::RunOutcome::deadline) break;
         }
@@ -291,7 +320,8 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
             if (!watch.job(name).finished) running.push_back(name);
         }
         if (!running.empty()) note(still_running_hint(running, namespace_name));
-        throw Error(ErrorKind::interrupted, "interrupted while waiting");
+        throw Error(ErrorKind::interrupted,
+                    source != nullptr ? source->interrupted_message() : "interrupted while waiting");
     }
     if (watch.failed()) throw *watch.failure();
     if (feed && feed->failure()) throw *feed->failure();
@@ -299,7 +329,10 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
         if (follower->failure()) throw *follower->failure();
     }
     if (outcome != kube::RunOutcome::done || !watch.all_finished())
-        timed_out(client, namespace_name, watch, options);
+        timed_out(client, namespace_name, watch, options,
+                  source != nullptr && source->left() > 0
+                      ? fmt::format("; {} more Jobs were never created", source->left())
+                      : "");
 
     AwaitOutcome result;
     // The pods of the failed Jobs that no follower read: one list when the Jobs were followed together.

@@ -46,13 +46,42 @@ struct AwaitOutcome {
     int exit_code = 0; // 0 when all succeeded, else the first failed Job's result code
 };
 
+// Jobs that a wait takes in while it runs, made as earlier ones finish (kq submit --max-active). The
+// wait follows them all through one watch of the Jobs by the source's label selector, kept open until
+// the source is exhausted, and calls more() between its turns, where requests may be sent.
+class JobSource {
+public:
+    virtual ~JobSource() = default;
+
+    // The label selector ("key=value") that every Job of the source carries.
+    virtual std::string selector() const = 0;
+
+    // Makes what may be made now and returns the Jobs made (or found already there) since the last call.
+    virtual std::vector<nlohmann::json> more() = 0;
+
+    // A followed Job changed (from the watch).
+    virtual void changed(const kube::JobSummary& job) = 0;
+
+    // True when more() has something to do: the current turn of the wait ends early for it.
+    virtual bool ready() const = 0;
+
+    // True once no Job is left to make and none is being made.
+    virtual bool exhausted() const = 0;
+
+    // How many Jobs are still to be made, for the wait's status line.
+    virtual size_t left() const = 0;
+
+    // The message of the interrupted Error when SIGINT or SIGTERM ends the wait.
+    virtual std::string interrupted_message() const = 0;
+};
+
 // Waits until every Job has finished (Complete or Failed), streaming logs if asked, through watches
-// that survive dropped connections. Throws a timeout Error when the timeout passes (saying so when the
-// server stopped answering meanwhile) and an interrupted Error on SIGINT/SIGTERM, after a note on how
-// to follow and delete what still runs.
+// that survive dropped connections; with a `source`, also every Job it makes meanwhile. Throws a
+// timeout Error when the timeout passes (saying so when the server stopped answering meanwhile) and an
+// interrupted Error on SIGINT/SIGTERM, after a note on how to follow and delete what still runs.
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
                         const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
-                        const AwaitHandlers& handlers);
+                        const AwaitHandlers& handlers, JobSource* source = nullptr);
 
 // Throws the Error that ends a command whose Jobs did not all succeed: the failed Job's detail and
 // exit status (its container's exit code, or 121), or a count when several failed.

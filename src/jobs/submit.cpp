@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace kq::jobs {
 namespace {
@@ -55,7 +56,12 @@ void label_submission(nlohmann::json& manifest, const std::string& id) {
 // Job (a retried CI step), anything else is a conflict.
 void adopt_existing(kube::Client& client, const std::string& namespace_name, const Submission& submission,
                     Planned& entry) {
-    nlohmann::json existing = client.get(job_path(namespace_name, entry.fixed_name));
+    adopt_as_is(submission, entry, client.get(job_path(namespace_name, entry.fixed_name)));
+}
+
+} // namespace
+
+void adopt_as_is(const Submission& submission, Planned& entry, nlohmann::json existing) {
     const std::string& ours = entry.spec_hash;
     const std::string theirs = label_of(existing, project::k_label_spec_hash);
     if (submission.idempotency_key.empty()) {
@@ -85,13 +91,14 @@ void adopt_existing(kube::Client& client, const std::string& namespace_name, con
     entry.unchanged = true;
 }
 
-// Stores the payload of a created Job still waiting for it, and resumes the Job as the submission asks.
 void finish_payload(kube::Client& client, const std::string& namespace_name, const Submission& submission,
                     Planned& entry) {
     if (submission.payloads.empty() || !payload_pending(entry.created)) return;
     entry.created = deliver_payload(client, namespace_name, entry.created, submission.payload(entry),
                                     submission.suspend || submission.claim);
 }
+
+namespace {
 
 // After an interrupt: deletes the Jobs of a fan-out still waiting for their payload, so that none is
 // left half made; returns how many.
@@ -293,34 +300,26 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
     return object;
 }
 
-CreateReport create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
-                        const CreateOptions& options, const CreateHandlers& handlers) {
+CreateReport create_entries(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                            const std::vector<size_t>& indices, const CreateOptions& options,
+                            const CreateHandlers& handlers) {
     std::vector<Planned>& planned = submission.entries;
     CreateReport report;
-    report.total = planned.size();
-    // A payload's Job waits, suspended, for its payload object: an interrupt must not leave it so.
-    if (!submission.payloads.empty()) catch_interrupts();
-    if (planned.size() == 1) {
-        create_one(client, namespace_name, submission, options);
-        report.created = 1;
-        return report;
-    }
-
-    // Fan-out: keep a bounded number of creates in flight over the one connection. Ctrl-C stops it
-    // between answers, so that the caller can say what was created.
+    report.total = indices.size();
+    // Keep a bounded number of creates in flight over the one connection. Ctrl-C stops it between
+    // answers, so that the caller can say what was created.
     catch_interrupts();
     const std::string path = jobs_path(namespace_name);
     const auto started = Clock::now();
     size_t next = 0;
-    size_t in_flight = 0;
     size_t finished = 0;
+    std::map<size_t, kube::CallId> in_flight;
     std::vector<size_t> conflicts;
     std::function<void()> start_more = [&] {
-        while (in_flight < k_create_concurrency && next < planned.size()) {
-            const size_t index = next++;
-            ++in_flight;
+        while (in_flight.size() < k_create_concurrency && next < indices.size()) {
+            const size_t index = indices[next++];
             auto done = [&, index](kube::ApiResult&& result) {
-                --in_flight;
+                in_flight.erase(index);
                 ++finished;
                 Planned& entry = planned[index];
                 if (result.ok()) {
@@ -334,14 +333,23 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
                     entry.error = result.error->what();
                 }
                 report.throttled += static_cast<size_t>(result.throttled);
-                if (handlers.progress) handlers.progress(finished, planned.size());
+                if (handlers.progress) handlers.progress(finished, indices.size());
                 start_more();
             };
-            client.start(create_request(path, submission, planned[index], options.dry_run_query), done);
+            in_flight[index] = kube::CallId{};
+            const kube::CallId call =
+                client.start(create_request(path, submission, planned[index], options.dry_run_query), done);
+            // (unless it was answered at once)
+            if (const auto sent = in_flight.find(index); sent != in_flight.end()) sent->second = call;
         }
     };
     start_more();
-    client.run([&] { return interrupted() || (finished == planned.size()); });
+    client.run([&] { return interrupted() || (finished == indices.size()); });
+    // Creates still on the wire after an interrupt are dropped: their answers would find nothing here.
+    for (const auto& [index, call] : in_flight)
+        client.cancel(call);
+    report.in_flight = in_flight.size();
+    report.sent = next;
     if (handlers.progress_end) handlers.progress_end();
     for (size_t index : conflicts) {
         try {
@@ -352,7 +360,8 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
         }
     }
     if (!submission.payloads.empty() && options.dry_run_query.empty()) {
-        for (Planned& entry : planned) {
+        for (size_t index : indices) {
+            Planned& entry = planned[index];
             if (interrupted()) break;
             if (entry.created.is_null() || entry.error) continue;
             try {
@@ -365,25 +374,49 @@ CreateReport create_all(kube::Client& client, const std::string& namespace_name,
         }
     }
     if (interrupted()) {
-        const size_t discarded =
-            submission.payloads.empty() ? 0 : discard_pending(client, namespace_name, planned);
+        report.discarded = submission.payloads.empty() ? 0 : discard_pending(client, namespace_name, planned);
+        report.interrupted = true;
+    }
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    for (size_t index : indices) {
+        if (planned[index].error)
+            report.failures.push_back(fmt::format("Job {}: {}", index + 1, *planned[index].error));
+        else if (!planned[index].created.is_null())
+            ++report.created;
+    }
+    return report;
+}
+
+CreateReport create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                        const CreateOptions& options, const CreateHandlers& handlers) {
+    std::vector<Planned>& planned = submission.entries;
+    // A payload's Job waits, suspended, for its payload object: an interrupt must not leave it so.
+    if (!submission.payloads.empty()) catch_interrupts();
+    if (planned.size() == 1) {
+        create_one(client, namespace_name, submission, options);
+        CreateReport report;
+        report.total = 1;
+        report.created = 1;
+        return report;
+    }
+    std::vector<size_t> indices(planned.size());
+    for (size_t index = 0; index < indices.size(); ++index)
+        indices[index] = index;
+    CreateReport report = create_entries(client, namespace_name, submission, indices, options, handlers);
+    if (report.interrupted) {
         const auto made = std::count_if(planned.begin(), planned.end(),
                                         [](const Planned& entry) { return !entry.created.is_null(); });
         throw Error(
             ErrorKind::interrupted,
             fmt::format(
                 "interrupted after creating {} of {} Jobs{}{}", made, planned.size(),
-                in_flight == 0 ? "" : fmt::format(" ({} more were being created and may exist)", in_flight),
-                discarded == 0
+                report.in_flight == 0
                     ? ""
-                    : fmt::format("; {} whose payload was not stored yet were deleted", discarded)));
+                    : fmt::format(" ({} more were being created and may exist)", report.in_flight),
+                report.discarded == 0
+                    ? ""
+                    : fmt::format("; {} whose payload was not stored yet were deleted", report.discarded)));
     }
-    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    for (size_t index = 0; index < planned.size(); ++index) {
-        if (planned[index].error)
-            report.failures.push_back(fmt::format("Job {}: {}", index + 1, *planned[index].error));
-    }
-    report.created = planned.size() - report.failures.size();
     return report;
 }
 

@@ -102,6 +102,10 @@ struct CreateReport {
     double seconds = 0;                // the fan-out's time
     size_t throttled = 0;              // 429s the client waited out, each retried
     std::vector<std::string> failures; // "Job N: ERROR", in the submission's order
+    bool interrupted = false;          // SIGINT or SIGTERM stopped the creates
+    size_t in_flight = 0;              // after an interrupt: creates sent whose answer never came
+    size_t sent = 0;                   // how many of the Jobs asked for were sent (the first ones)
+    size_t discarded = 0;              // after an interrupt: Jobs deleted before their payload was stored
 };
 
 // Creates the planned Jobs, filling in each entry's `created`, `unchanged` and `error`. One Job is
@@ -112,6 +116,23 @@ struct CreateReport {
 // counting what was created.
 CreateReport create_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
                         const CreateOptions& options, const CreateHandlers& handlers = {});
+
+// Creates the planned Jobs at `indices` (into submission.entries) as create_all creates a fan-out, but
+// returns on SIGINT/SIGTERM instead of throwing: the report says so, what was on the wire is dropped
+// (it may exist), and the Jobs still waiting for their payload are deleted (their `created` reset).
+CreateReport create_entries(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                            const std::vector<size_t>& indices, const CreateOptions& options,
+                            const CreateHandlers& handlers = {});
+
+// Takes a Job found under an entry's fixed name as the entry's own (`unchanged`), as a 409 on its
+// create does: a usage Error when the Job has another spec or payload (the key was used for another
+// submission).
+void adopt_as_is(const Submission& submission, Planned& entry, nlohmann::json existing);
+
+// Stores the payload of an entry's Job still waiting for it and resumes the Job as the submission asks
+// (jobs/payload.hpp, deliver_payload); nothing when it waits for none.
+void finish_payload(kube::Client& client, const std::string& namespace_name, const Submission& submission,
+                    Planned& entry);
 
 // Throws the cluster Error of a fan-out some of whose Jobs were not created, quoting the first ten.
 void throw_if_not_created(const CreateReport& report);

@@ -309,6 +309,8 @@ Client::RetryDecision Client::decide_retry(Call& call, const HttpResponse& respo
     RetryDecision decision;
     if (call.stopped_by_handler) {
         // The handler ended the stream; nothing to retry or report.
+    } else if (call.request.single_attempt && response.status != 401) {
+        // The caller takes the first answer.
     } else if (response.error != TransferError::none) {
         // A refused connection is retried only once the cluster has answered before (an API server
         // restarting); at the first request it means nothing is listening, which waiting won't fix.

@@ -54,6 +54,10 @@ struct ApiRequest {
     // Retry even when the server may have received the request: for creates with deterministic names,
     // whose caller treats a 409 AlreadyExists after a retry as its own earlier success.
     bool retry_unsafe = false;
+    // Send it once and take the first answer, even 429 or 503 (a 401 still refreshes credentials): for
+    // optional extras that must not slow a command down, such as Kueue's visibility API, which the
+    // aggregator answers 503 while Kueue is down.
+    bool single_attempt = false;
 };
 
 // The outcome of an asynchronous call: the response object, or the error a synchronous call throws.

@@ -269,6 +269,12 @@ JobReport fetch_job_report(Client& client, const std::string& namespace_name, co
             // No Kueue in the cluster (404), or no right to read Workloads: the Job's own state still shows.
             if (!failure.not_found() && !failure.forbidden()) throw;
         }
+        if (report.workload && !report.workload->quota_reserved && !report.workload->admitted) {
+            const std::string local_queue =
+                report.workload->queue.empty() ? report.summary.queue : report.workload->queue;
+            report.queue_position =
+                fetch_queue_position(client, namespace_name, local_queue, report.workload->name, job_uid);
+        }
         if (report.workload && !report.workload->uid.empty()) {
             // Kueue tells why a Workload waits ("couldn't assign flavors ...") in events on the Workload.
             list_events(report.workload->uid);

@@ -2,6 +2,7 @@
 
 #include "kube/client.hpp"
 #include "kube/job_status.hpp"
+#include "kube/kueue.hpp"
 #include "util/time.hpp"
 
 #include <nlohmann/json.hpp>
@@ -140,6 +141,8 @@ struct JobReport {
     std::vector<EventSummary> events;     // the most recent, oldest first
     // For a Job in a Kueue queue: its Workload, once Kueue made one.
     std::optional<WorkloadSummary> workload;
+    // For a Workload still waiting for quota: its place in the queue, when Kueue's visibility API tells.
+    std::optional<QueuePosition> queue_position;
     nlohmann::json annotations; // the Job's metadata.annotations (null when none)
 };
 
@@ -150,7 +153,8 @@ inline constexpr std::size_t k_report_events = 10;
 inline constexpr std::size_t k_report_event_pods = 20;
 
 // Reads a Job, its pods and the recent events of both, the reads after the Job's running concurrently;
-// and, for a queued Job (kueue.x-k8s.io/queue-name), its Workload.
+// and, for a queued Job (kueue.x-k8s.io/queue-name), its Workload and, while that waits for quota, its
+// place in the queue (fetch_queue_position).
 // Throws ApiError (`jobs.batch "x" not found` when the Job does not exist).
 JobReport fetch_job_report(Client& client, const std::string& namespace_name, const std::string& name);
 

@@ -62,6 +62,13 @@ void JobWatch::add(const nlohmann::json& job) {
             found->second.reset();
     }
     update(job);
+    // The collection watch may have seen it before it was added (a create's answer can come after the
+    // watch's event): the newest state it saw decides, as a Job that finished sends no further event.
+    if (const auto seen = m_unfollowed.find(name); seen != m_unfollowed.end()) {
+        const nlohmann::json newer = std::move(seen->second);
+        m_unfollowed.erase(seen);
+        update(newer);
+    }
     if (!m_started || followed.summary.finished) return;
     // A Job added while watching (kq creates it later): the collection watch sees it if it carries the
     // collection's label; else it gets a watch of its own.
@@ -77,8 +84,8 @@ void JobWatch::add(const nlohmann::json& job) {
 void JobWatch::start() {
     if (m_started) return;
     m_started = true;
-    if (all_finished()) return;
-    if (m_order.size() - m_finished > k_max_named_watches) {
+    if (!watching()) return;
+    if (m_growing || m_order.size() - m_finished > k_max_named_watches) {
         start_collection();
         return;
     }
@@ -145,8 +152,8 @@ void JobWatch::start_named(const std::string& name, const std::string& resource_
 }
 
 void JobWatch::start_collection() {
-    std::string selector;
-    for (const std::string& key : m_label_keys) {
+    std::string selector = m_growing.value_or("");
+    for (const std::string& key : m_growing ? std::vector<std::string>{} : m_label_keys) {
         const auto found = m_shared.find(key);
         if (found != m_shared.end() && found->second) {
             selector = key + "=" + *found->second;
@@ -159,6 +166,8 @@ void JobWatch::start_collection() {
     ListOptions options;
     options.label_selector = selector;
     auto seen = std::make_shared<std::set<std::string>>();
+    // Only the Jobs followed when the list began must be in it: one added later may be newer than it.
+    const size_t known = m_order.size();
     m_watches[""] = m_client.start_list(
         jobs_collection(m_namespace), options,
         [this, seen](nlohmann::json& page) {
@@ -166,12 +175,15 @@ void JobWatch::start_collection() {
             if (items == page.end() || !items->is_array()) return;
             for (const nlohmann::json& item : *items) {
                 const std::string name = metadata_string(item, "name");
-                if (m_jobs.count(name) == 0) continue;
+                if (m_jobs.count(name) == 0) {
+                    if (m_growing) m_unfollowed[name] = item;
+                    continue;
+                }
                 seen->insert(name);
                 update(item);
             }
         },
-        [this, seen](const std::string& resource_version, std::optional<ApiError> error) {
+        [this, seen, known](const std::string& resource_version, std::optional<ApiError> error) {
             m_watches.erase("");
             if (error) {
                 if (!transient(*error)) {
@@ -182,10 +194,11 @@ void JobWatch::start_collection() {
                 start_collection();
                 return;
             }
-            for (const std::string& name : m_order) {
+            for (size_t index = 0; index < known && index < m_order.size(); ++index) {
+                const std::string& name = m_order[index];
                 if (seen->count(name) == 0 && !m_jobs.at(name).summary.finished) deleted(name);
             }
-            if (!m_failure && !all_finished()) watch_collection(resource_version);
+            if (!m_failure && watching()) watch_collection(resource_version);
         });
 }
 
@@ -200,7 +213,15 @@ void JobWatch::watch_collection(const std::string& resource_version) {
         if (const std::string version = metadata_string(event.object, "resourceVersion"); !version.empty())
             m_collection_version = version;
         const auto found = m_jobs.find(name);
-        if (found == m_jobs.end()) return true;
+        if (found == m_jobs.end()) {
+            if (!m_growing) return true;
+            if (event.type == WatchEventType::deleted) {
+                m_unfollowed.erase(name);
+            } else {
+                m_unfollowed[name] = event.object;
+            }
+            return !m_failure;
+        }
         if (event.type == WatchEventType::deleted) {
             // Another Job of the same name deleted is not the one followed.
             const std::string uid = metadata_string(event.object, "uid");
@@ -209,14 +230,16 @@ void JobWatch::watch_collection(const std::string& resource_version) {
             m_relisted.insert(name);
             update(event.object);
         }
-        return !m_failure && !all_finished();
+        return !m_failure && watching();
     };
     handlers.on_relist = [this] {
         ++m_recoveries;
         m_relisted.clear();
+        m_relist_known = m_order.size();
     };
     handlers.on_listed = [this] {
-        for (const std::string& name : m_order) {
+        for (size_t index = 0; index < m_relist_known && index < m_order.size(); ++index) {
+            const std::string& name = m_order[index];
             if (m_relisted.count(name) == 0 && !m_jobs.at(name).summary.finished) deleted(name);
         }
         m_relisted.clear();

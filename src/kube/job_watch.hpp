@@ -38,6 +38,19 @@ public:
     // first whose value all of them share becomes its label selector. Set before start().
     void prefer_labels(std::vector<std::string> keys) { m_label_keys = std::move(keys); }
 
+    // More Jobs, each carrying the label `selector` ("key=value") names, will be added while watching (kq
+    // submit --max-active): from start() on they are watched through one watch of the collection by that
+    // selector however few they are, the watch stays open while every followed Job has finished, and the
+    // newest state it sees of a Job not followed yet is kept for when that Job is added. Set before
+    // start(); no_more() ends it.
+    void expect_more(std::string selector) { m_growing = std::move(selector); }
+
+    // No more Jobs will be added: the watch ends once every followed Job has finished.
+    void no_more() {
+        m_growing.reset();
+        m_unfollowed.clear();
+    }
+
     // Adds a Job by name, reading its current state first, so a missing Job throws ApiError
     // (`jobs.batch "x" not found`) here.
     void add(const std::string& name);
@@ -89,6 +102,7 @@ private:
     void watch_collection(const std::string& resource_version);
     void update(const nlohmann::json& job);
     void deleted(const std::string& name);
+    bool watching() const { return m_growing.has_value() || !all_finished(); }
 
     Client& m_client;
     std::string m_namespace;
@@ -106,6 +120,10 @@ private:
     std::set<std::string> m_relisted; // the followed Jobs a relist (410) found, until it ends
     int m_recoveries = 0;
     std::optional<Error> m_failure;
+    std::optional<std::string> m_growing; // expect_more()'s selector
+    std::map<std::string, nlohmann::json>
+        m_unfollowed;          // while growing: the newest state of Jobs not added yet
+    size_t m_relist_known = 0; // the Jobs followed when a relist began: those it must find
 };
 
 // The label selector that picks a Job's pods: its spec.selector.matchLabels ("k=v,k2=v2"), else the

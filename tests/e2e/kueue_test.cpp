@@ -31,6 +31,8 @@ jobs:
     annotations: {kq.test/run-seconds: "1", kq.test/exit-code: "7", kq.test/log: "about to fail"}
   long:
     annotations: {kq.test/run-seconds: "8", kq.test/log: "long one"}
+  hold:
+    annotations: {kq.test/run-seconds: "40", kq.test/log: "holding the quota"}
   slow-low:
     annotations: {kq.test/run-seconds: "12", kq.test/log: "low priority work"}
   urgent:
@@ -190,6 +192,20 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_SUITE("kueue") {
 
+    TEST_CASE("--max-active 2 into a queue with quota for 1: a queued Job counts as unfinished; all 3 run") {
+        QueueScene scene(1);
+        const Run submit =
+            scene.kq({"submit", "work", "--count", "3", "--max-active", "2", "--queue", scene.queue});
+        INFO(submit.err);
+        CHECK(submit.status == 0);
+        CHECK(lines_of(submit.out).size() == 3);
+        CHECK(contains(submit.err, "kq: submitted 3 of 3 Jobs in "));
+        const nlohmann::json jobs = scene.jobs();
+        CHECK(jobs.size() == 3);
+        for (const nlohmann::json& job : jobs)
+            CHECK(finished(job));
+    }
+
     TEST_CASE("quota for 2 Jobs: of 6 submitted to the queue at most 2 run at once, the rest show Queued") {
         QueueScene scene(2);
         const Run submit = scene.kq({"submit", "work", "--count", "6", "--queue", scene.queue});
@@ -290,6 +306,129 @@ TEST_SUITE("kueue") {
         CHECK(contains(text, "QuotaReserved   False    Pending"));
         CHECK(contains(text, "insufficient unused quota for cpu in flavor kq-flavor"));
         CHECK(contains(text, "workload/job-second-"));
+    }
+
+    TEST_CASE("kq status shows a waiting Job's queue position, as Kueue's visibility API gives it") {
+        // Quota for 2 Jobs that run 40s. Of 5 in the scene's LocalQueue, 3 wait; then 2 more wait in a
+        // second LocalQueue of the same ClusterQueue, behind them there but first in their own queue.
+        QueueScene scene(2);
+        const std::string other = "other-queue";
+        create_kueue_object(
+            fmt::format("/apis/kueue.x-k8s.io/v1beta2/namespaces/{}/localqueues", scene.ns.name()),
+            {{"apiVersion", "kueue.x-k8s.io/v1beta2"},
+             {"kind", "LocalQueue"},
+             {"metadata", {{"name", other}}},
+             {"spec", {{"clusterQueue", scene.cluster_queue}}}});
+        // The LocalQueue's pending Workloads as `kubectl get --raw` shows them; null until Kueue knows it.
+        auto pending = [&](const std::string& version, const std::string& queue) {
+            const Run got = run_program(
+                {cluster_kubectl(), "--kubeconfig", cluster_kubeconfig(), "--context", "admin", "get",
+                 "--raw",
+                 fmt::format(
+                     "/apis/visibility.kueue.x-k8s.io/{}/namespaces/{}/localqueues/{}/pendingworkloads",
+                     version, scene.ns.name(), queue)});
+            return got.status == 0 ? nlohmann::json::parse(got.out)["items"] : nlohmann::json();
+        };
+        auto wait_pending = [&](const std::string& queue, std::size_t count) {
+            nlohmann::json items;
+            const auto until = KueueClock::now() + std::chrono::seconds(30);
+            while (KueueClock::now() < until) {
+                items = pending("v1beta2", queue);
+                if (items.size() == count) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            }
+            REQUIRE(items.size() == count);
+            return items;
+        };
+        REQUIRE(scene.kq({"submit", "hold", "--count", "5", "--queue", scene.queue}).status == 0);
+        wait_pending(scene.queue, 3);
+        // Kueue orders a ClusterQueue's Workloads by priority, then creation time, which has whole seconds.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        REQUIRE(scene.kq({"submit", "hold", "--count", "2", "--queue", other}).status == 0);
+        wait_pending(other, 2);
+        nlohmann::json items = pending("v1beta2", scene.queue);
+        for (const nlohmann::json& item : pending("v1beta2", other))
+            items.push_back(item);
+        REQUIRE(items.size() == 5);
+        // Kueue's older version of the API tells the same.
+        CHECK(pending("v1beta1", scene.queue) == pending("v1beta2", scene.queue));
+
+        std::vector<std::pair<int, int>> seen;
+        int admitted = 0;
+        for (const nlohmann::json& job : scene.jobs()) {
+            const std::string name = job["metadata"]["name"];
+            CAPTURE(name);
+            const Run status = scene.kq({"status", name, "-o", "json"});
+            REQUIRE(status.status == 0);
+            CHECK(status.err.empty());
+            const nlohmann::json queue = nlohmann::json::parse(status.out)["queue"];
+            const nlohmann::json* item = nullptr;
+            for (const nlohmann::json& candidate : items) {
+                if (candidate["metadata"]["ownerReferences"][0]["uid"] == job["metadata"]["uid"])
+                    item = &candidate;
+            }
+            if (item == nullptr) {
+                // Admitted: running, so no position.
+                ++admitted;
+                CHECK(queue["workload"]["admitted"] == true);
+                CHECK(queue["position"].is_null());
+                continue;
+            }
+            // kq counts from 1 where Kueue counts from 0.
+            const int in_local_queue = (*item)["positionInLocalQueue"].get<int>() + 1;
+            const int in_cluster_queue = (*item)["positionInClusterQueue"].get<int>() + 1;
+            CHECK(queue["name"] == (*item)["localQueueName"]);
+            CHECK(queue["workload"]["name"] == (*item)["metadata"]["name"]);
+            CHECK(queue["position"] == nlohmann::json{{"localQueue", in_local_queue},
+                                                      {"clusterQueue", in_cluster_queue},
+                                                      {"clusterQueueName", scene.cluster_queue}});
+            const Run text = scene.kq({"status", name});
+            CHECK(contains(text.out,
+                           fmt::format("\nPosition:      {} in LocalQueue {} ({} in ClusterQueue {})\n",
+                                       in_local_queue, queue["name"].get<std::string>(), in_cluster_queue,
+                                       scene.cluster_queue)));
+            seen.emplace_back(in_local_queue, in_cluster_queue);
+        }
+        CHECK(admitted == 2);
+        // The scene's queue holds places 1-3 of the ClusterQueue, the other queue's 2 Jobs 4 and 5.
+        std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        CHECK(seen == std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {1, 4}, {2, 5}});
+    }
+
+    TEST_CASE("the Role of examples/rbac is enough for the position (kq-e2e's queue, as the limited user)") {
+        // kq-cluster's own LocalQueue kq-queue in kq-e2e, where the limited user holds that Role: 2 CPUs.
+        TempDir dir;
+        const std::string file = dir.file("kq.yaml");
+        std::string project = k_queue_project;
+        project.replace(project.find("QUEUE"), 5, "kq-queue");
+        write_file(file, project);
+        auto limited = [&](std::vector<std::string> args) {
+            std::vector<std::string> full = {"--context", "limited", "-f", file, "-n", "kq-e2e"};
+            full.insert(full.end(), args.begin(), args.end());
+            return run_kq(full);
+        };
+        const Run submit = limited({"submit", "hold", "--count", "3", "--queue", "kq-queue", "-o", "name"});
+        REQUIRE(submit.status == 0);
+        std::vector<std::string> names;
+        for (const std::string& line : lines_of(submit.out))
+            names.push_back(line.substr(line.find('/') + 1));
+        REQUIRE(names.size() == 3);
+        std::string waiting;
+        const auto until = KueueClock::now() + std::chrono::seconds(30);
+        while (waiting.empty() && KueueClock::now() < until) {
+            for (const std::string& name : names) {
+                const Run status = limited({"status", name});
+                REQUIRE(status.status == 0);
+                if (contains(status.out, "\nPosition:      1 in LocalQueue kq-queue (1 in ClusterQueue "
+                                         "kq-cluster-queue)\n"))
+                    waiting = name;
+            }
+            if (waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+        CHECK_FALSE(waiting.empty());
+        std::vector<std::string> remove = {"delete"};
+        remove.insert(remove.end(), names.begin(), names.end());
+        CHECK(limited(remove).status == 0);
     }
 
     TEST_CASE("a missing LocalQueue is refused before anything is created, naming the queues there are") {

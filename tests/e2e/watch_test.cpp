@@ -123,6 +123,28 @@ TEST_SUITE("watch") {
         CHECK(peaks.pods == 0);
     }
 
+    TEST_CASE("a 12-Job submit --max-active 3 --logs holds one watch of jobs and one of pods throughout") {
+        TempDir dir;
+        write_file(dir.file("kq.yaml"), k_watch_project);
+        TestNamespace ns("kq-watch");
+        const WatchPeaks peaks = peaks_while({"-f", dir.file("kq.yaml"), "-n", ns.name(), "submit", "talk",
+                                              "--count", "12", "--max-active", "3", "--logs"});
+        REQUIRE_MESSAGE(peaks.run.status == 0, peaks.run.err);
+        MESSAGE("submit --count 12 --max-active 3 --logs: ", peaks.samples, " samples, peak watches jobs ",
+                peaks.jobs, ", pods ", peaks.pods);
+        CHECK(peaks.samples >= 10);
+        CHECK(peaks.jobs == 1);
+        CHECK(peaks.pods == 1);
+        size_t first = 0;
+        size_t second = 0;
+        for (const std::string& line : lines_of(peaks.run.out)) {
+            if (line.ends_with(" first")) ++first;
+            if (line.ends_with(" second")) ++second;
+        }
+        CHECK(first == 12);
+        CHECK(second == 12);
+    }
+
     TEST_CASE("wait NAME... of 10 Jobs uses one watch") {
         TempDir dir;
         write_file(dir.file("kq.yaml"), k_watch_project);

@@ -243,3 +243,85 @@ TEST_CASE("await: a followed Job missing from the collection's list was deleted:
         CHECK(std::string(error.what()) == "job.batch/n3 was deleted while waiting for it");
     }
 }
+
+namespace {
+
+// A Job of the source's submission.
+json submitted(const std::string& name, const std::string& state) {
+    json object = job(name, state);
+    object["metadata"]["labels"]["kq.dev/submission"] = "abc";
+    return object;
+}
+
+// A source of two Jobs: "a" at the start, "b" once "a" has finished, each handed over still running.
+class TwoJobSource : public kq::jobs::JobSource {
+public:
+    std::string selector() const override { return "kq.dev/submission=abc"; }
+    std::vector<json> more() override {
+        ++calls;
+        if (!m_gave_a) {
+            m_gave_a = true;
+            return {submitted("a", "running")};
+        }
+        if (m_a_finished && !m_gave_b) {
+            m_gave_b = true;
+            return {submitted("b", "running")};
+        }
+        return {};
+    }
+    void changed(const kq::kube::JobSummary& summary) override {
+        if (summary.name == "a" && summary.finished) m_a_finished = true;
+    }
+    bool ready() const override { return m_a_finished && !m_gave_b; }
+    bool exhausted() const override { return m_gave_b; }
+    size_t left() const override { return m_gave_b ? 0 : (m_gave_a ? 1 : 2); }
+    std::string interrupted_message() const override { return "interrupted"; }
+
+    int calls = 0;
+
+private:
+    bool m_gave_a = false;
+    bool m_gave_b = false;
+    bool m_a_finished = false;
+};
+
+} // namespace
+
+TEST_CASE("await: a source's Job whose end the watch told before it was added is not waited for in vain") {
+    // One watch of the collection by the source's selector; its one message tells that "b" completed
+    // (before the source made b known) and then that "a" did; then it stays quiet.
+    std::vector<std::string> watches;
+    std::mutex lock;
+    FakeApiServer server([&](const FakeRequest& request, int) {
+        if (request.path() != "/apis/batch/v1/namespaces/batch/jobs")
+            return json_answer(404, {{"kind", "Status"}, {"code", 404}, {"reason", "NotFound"}});
+        if (request.target.find("watch=") == std::string::npos)
+            return json_answer(
+                200,
+                {{"kind", "JobList"}, {"metadata", {{"resourceVersion", "9"}}}, {"items", json::array()}});
+        {
+            const std::lock_guard<std::mutex> guard(lock);
+            watches.push_back(request.target);
+        }
+        FakeResponse response;
+        response.headers.emplace_back("Content-Type", "application/json");
+        response.chunks = {
+            {20ms, json{{"type", "MODIFIED"}, {"object", submitted("b", "complete")}}.dump() + "\n" +
+                       json{{"type", "MODIFIED"}, {"object", submitted("a", "complete")}}.dump() + "\n"},
+            {5000ms, ""}};
+        return response;
+    });
+    kq::kube::Client client(fake_config(server));
+    TwoJobSource source;
+    kq::jobs::AwaitOptions options;
+    options.timeout = 3s;
+    const kq::jobs::AwaitOutcome outcome = kq::jobs::await_jobs(client, "batch", {}, options, {}, &source);
+    CHECK(outcome.exit_code == 0);
+    REQUIRE(outcome.jobs.size() == 2);
+    CHECK(outcome.jobs[0].name == "a");
+    CHECK(outcome.jobs[1].name == "b");
+    CHECK(outcome.results[1].succeeded);
+    const std::lock_guard<std::mutex> guard(lock);
+    REQUIRE(watches.size() == 1);
+    CHECK(watches.front().find("labelSelector=kq.dev%2Fsubmission%3Dabc") != std::string::npos);
+}

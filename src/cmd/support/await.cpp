@@ -44,7 +44,7 @@ private:
 
 jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& namespace_name,
                                   const std::vector<nlohmann::json>& jobs, const jobs::AwaitOptions& options,
-                                  Context& context, bool print_results) {
+                                  Context& context, bool print_results, jobs::JobSource* source) {
     ProgressLine progress(context, context.live_status());
     jobs::AwaitHandlers handlers;
     handlers.log_line = [&context](std::string_view line) {
@@ -68,7 +68,7 @@ jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& names
                                        job.succeeded ? "complete" : "failed");
         };
     }
-    jobs::AwaitOutcome outcome = jobs::await_jobs(client, namespace_name, jobs, options, handlers);
+    jobs::AwaitOutcome outcome = jobs::await_jobs(client, namespace_name, jobs, options, handlers, source);
     context.out.flush();
     return outcome;
 }

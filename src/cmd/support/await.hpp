@@ -20,10 +20,11 @@ namespace kq::cmd {
 
 // Waits as jobs::await_jobs does, printing as kq does while it waits: the logs on stdout, notes and (on a
 // terminal, without logs) a status line on stderr, and with `print_results` each Job's
-// `job.batch/x complete|failed` on stdout (kq wait).
+// `job.batch/x complete|failed` on stdout (kq wait); with a `source`, also the Jobs it makes meanwhile.
 jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& namespace_name,
                                   const std::vector<nlohmann::json>& jobs, const jobs::AwaitOptions& options,
-                                  Context& context, bool print_results = false);
+                                  Context& context, bool print_results = false,
+                                  jobs::JobSource* source = nullptr);
 
 // Parses a --timeout or similar duration flag ("30s", "5m", "1h30m"); empty means none. Throws a
 // usage Error naming the flag.

@@ -155,6 +155,14 @@ std::string status_text(const kube::JobReport& report, TimePoint now) {
             queue += ")";
         }
         fields.add_row({"Queue:", queue});
+        if (const auto& position = report.queue_position) {
+            const std::string cluster_queue = position->cluster_queue.empty()
+                                                  ? std::string("its ClusterQueue")
+                                                  : "ClusterQueue " + position->cluster_queue;
+            fields.add_row(
+                {"Position:", fmt::format("{} in LocalQueue {} ({} in {})", position->in_local_queue,
+                                          job.queue, position->in_cluster_queue, cluster_queue)});
+        }
     }
     if (!job.reason.empty()) fields.add_row({"Reason:", job.reason});
     if (!job.message.empty()) fields.add_row({"Message:", job.message});
@@ -264,7 +272,14 @@ json status_json(const kube::JobReport& report, TimePoint now) {
                         {"admitted", report.workload->admitted},
                         {"conditions", std::move(conditions)}};
         }
-        document["queue"] = {{"name", job.queue}, {"workload", std::move(workload)}};
+        json position = nullptr;
+        if (report.queue_position) {
+            position = {{"localQueue", report.queue_position->in_local_queue},
+                        {"clusterQueue", report.queue_position->in_cluster_queue},
+                        {"clusterQueueName", optional_text(report.queue_position->cluster_queue)}};
+        }
+        document["queue"] = {
+            {"name", job.queue}, {"workload", std::move(workload)}, {"position", std::move(position)}};
     }
     document["payload"] = nullptr;
     if (const auto payload = jobs::payload_ref({{"metadata", {{"annotations", report.annotations}}}})) {

@@ -191,7 +191,7 @@ constexpr auto k_sweep_every = std::chrono::milliseconds(50);
 } // namespace
 
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
-                        const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
+                        std::vector<nlohmann::json> jobs, const AwaitOptions& options,
                         const AwaitHandlers& handlers, JobSource* source) {
     catch_interrupts();
     const auto started = Clock::now();
@@ -237,6 +237,8 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
             follow_logs(job);
         if (feed) feed->start();
     }
+    // The watch and the followers keep what they need of each Job: thousands of objects need not stay.
+    std::vector<nlohmann::json>().swap(jobs);
     bool queued_jobs = false;
     for (const std::string& name : watch.names())
         queued_jobs = queued_jobs || !watch.job(name).queue.empty();

@@ -171,7 +171,8 @@ void run_rerun(RerunOptions options, Context& context) {
     await.timeout_text = options.timeout;
     await.timeout_includes_queue = options.timeout_includes_queue;
     await.log_request.color = context.out_is_terminal && context.color();
-    const jobs::AwaitOutcome outcome = await_printing(*client, namespace_name, created, await, context);
+    const jobs::AwaitOutcome outcome =
+        await_printing(*client, namespace_name, std::move(created), await, context);
     jobs::throw_if_failed(outcome);
 }
 

@@ -451,15 +451,15 @@ void run_submit(SubmitOptions options, Context& context) {
 
     std::vector<nlohmann::json> created;
     std::vector<std::string> names;
-    for (const Planned& entry : planned) {
+    for (Planned& entry : planned) {
         if (entry.error) continue;
-        created.push_back(entry.created);
         names.push_back(entry.created["metadata"]["name"].get<std::string>());
+        created.push_back(std::move(entry.created));
     }
     const Cleanup cleanup{*client, namespace_name, options.cleanup, created_out};
     jobs::AwaitOutcome outcome;
     try {
-        outcome = await_printing(*client, namespace_name, created, await, context);
+        outcome = await_printing(*client, namespace_name, std::move(created), await, context);
     } catch (const Error& error) {
         cleanup.after_error(error, names, "interrupted");
         throw;

@@ -70,20 +70,17 @@ void run_wait(const WaitOptions& options, Context& context) {
     std::unique_ptr<kube::Client> client = connect(context);
     const std::string namespace_name =
         jobs_namespace(context, client->config(), load_project_if_any(context), options.definition);
-    const std::vector<std::string> names =
-        select_jobs(*client, namespace_name, {options.names, options.definition, options.selector});
-    if (names.empty())
+    std::vector<nlohmann::json> objects =
+        select_job_objects(*client, namespace_name, {options.names, options.definition, options.selector});
+    if (objects.empty())
         fail(ErrorKind::usage, "-l: no kq Jobs match \"{}\" in namespace \"{}\"", options.selector,
              namespace_name);
-    std::vector<nlohmann::json> objects;
-    for (const std::string& name : names)
-        objects.push_back(client->get(job_path(namespace_name, name)));
     jobs::AwaitOptions await;
     await.timeout = timeout;
     await.timeout_text = options.timeout;
     await.timeout_includes_queue = options.timeout_includes_queue;
     const jobs::AwaitOutcome outcome =
-        await_printing(*client, namespace_name, objects, await, context, options.output.empty());
+        await_printing(*client, namespace_name, std::move(objects), await, context, options.output.empty());
     if (options.output == "name") {
         for (const kube::JobSummary& job : outcome.jobs)
             context.out << job_ref(job.name) << '\n';

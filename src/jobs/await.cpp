@@ -22,6 +22,9 @@ using Clock = std::chrono::steady_clock;
 // How long a timed-out wait asks the server whether it is back before saying that it is not.
 constexpr auto k_outage_probe = std::chrono::seconds(2);
 
+// How many unfinished Jobs a timeout's message names; it counts the others.
+constexpr size_t k_timeout_names = 10;
+
 // How often the status of a wait without logs is told.
 constexpr auto k_progress_every = std::chrono::milliseconds(250);
 
@@ -69,12 +72,18 @@ std::optional<kube::Client::Outage> confirm_outage(kube::Client& client, const s
 [[noreturn]] void timed_out(kube::Client& client, const std::string& namespace_name,
                             const kube::JobWatch& watch, const AwaitOptions& options,
                             const std::string& also) {
+    // The first few unfinished Jobs by name and a count of the rest, so that the message stays one
+    // readable line with thousands of Jobs.
     std::vector<std::string> waiting;
+    size_t unfinished = 0;
     for (const std::string& name : watch.names()) {
         const kube::JobSummary& job = watch.job(name);
-        if (!job.finished) waiting.push_back(fmt::format("{} ({})", job_ref(name), job.status));
+        if (job.finished) continue;
+        if (++unfinished <= k_timeout_names)
+            waiting.push_back(fmt::format("{} ({})", job_ref(name), job.status));
     }
-    const std::string what = fmt::format("{}", fmt::join(waiting, ", "));
+    std::string what = fmt::format("{}", fmt::join(waiting, ", "));
+    if (unfinished > k_timeout_names) what += fmt::format(" and {} more Jobs", unfinished - k_timeout_names);
     if (const std::optional<kube::Client::Outage> outage = confirm_outage(client, namespace_name, watch)) {
         // Still a timeout (the Jobs may well be running on), but the state kq last saw is stale.
         const auto away = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - outage->since);
@@ -191,7 +200,7 @@ constexpr auto k_sweep_every = std::chrono::milliseconds(50);
 } // namespace
 
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
-                        const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
+                        std::vector<nlohmann::json> jobs, const AwaitOptions& options,
                         const AwaitHandlers& handlers, JobSource* source) {
     catch_interrupts();
     const auto started = Clock::now();
@@ -237,6 +246,8 @@ AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
             follow_logs(job);
         if (feed) feed->start();
     }
+    // The watch and the followers keep what they need of each Job: thousands of objects need not stay.
+    std::vector<nlohmann::json>().swap(jobs);
     bool queued_jobs = false;
     for (const std::string& name : watch.names())
         queued_jobs = queued_jobs || !watch.job(name).queue.empty();

@@ -76,11 +76,12 @@ public:
 };
 
 // Waits until every Job has finished (Complete or Failed), streaming logs if asked, through watches
-// that survive dropped connections; with a `source`, also every Job it makes meanwhile. Throws a
-// timeout Error when the timeout passes (saying so when the server stopped answering meanwhile) and an
+// that survive dropped connections; with a `source`, also every Job it makes meanwhile. `jobs` are the
+// Jobs' objects (a lean read is enough: ApiRequest::lean), dropped once their watch has what it needs. Throws
+// a timeout Error when the timeout passes (saying so when the server stopped answering meanwhile) and an
 // interrupted Error on SIGINT/SIGTERM, after a note on how to follow and delete what still runs.
 AwaitOutcome await_jobs(kube::Client& client, const std::string& namespace_name,
-                        const std::vector<nlohmann::json>& jobs, const AwaitOptions& options,
+                        std::vector<nlohmann::json> jobs, const AwaitOptions& options,
                         const AwaitHandlers& handlers, JobSource* source = nullptr);
 
 // Throws the Error that ends a command whose Jobs did not all succeed: the failed Job's detail and

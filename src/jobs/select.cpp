@@ -63,6 +63,41 @@ std::vector<std::string> select_jobs(kube::Client& client, const std::string& na
     return names;
 }
 
+std::vector<nlohmann::json> select_job_objects(kube::Client& client, const std::string& namespace_name,
+                                               const JobSelection& selection) {
+    std::vector<nlohmann::json> objects;
+    if (!selection.names.empty() || !selection.definition.empty()) {
+        for (const std::string& name : select_jobs(client, namespace_name, selection)) {
+            kube::ApiRequest request;
+            request.path = job_path(namespace_name, name);
+            request.lean = true;
+            objects.push_back(client.call(std::move(request)));
+        }
+        return objects;
+    }
+    kube::ListOptions options;
+    options.label_selector = managed_selector("", selection.selector);
+    options.lean = true;
+    client.list(jobs_path(namespace_name), options, [&](nlohmann::json& page) {
+        if (!page.contains("items") || !page["items"].is_array()) return;
+        for (nlohmann::json& item : page["items"])
+            objects.push_back(std::move(item));
+    });
+    // Oldest first, as select_jobs orders them.
+    std::vector<std::pair<kube::JobSummary, size_t>> order;
+    for (size_t index = 0; index < objects.size(); ++index)
+        order.emplace_back(kube::summarize_job(objects[index]), index);
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+        if (a.first.created != b.first.created) return a.first.created < b.first.created;
+        return a.first.name < b.first.name;
+    });
+    std::vector<nlohmann::json> sorted;
+    sorted.reserve(objects.size());
+    for (const auto& [summary, index] : order)
+        sorted.push_back(std::move(objects[index]));
+    return sorted;
+}
+
 std::vector<std::string> bulk_names(kube::Client& client, const std::string& namespace_name,
                                     const BulkSelection& selection) {
     auto keep = [&](const nlohmann::json& job) {

@@ -5,6 +5,8 @@
 #include "kube/job_queries.hpp"
 #include "util/time.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -37,6 +39,12 @@ struct JobSelection {
 // only for a selector.
 std::vector<std::string> select_jobs(kube::Client& client, const std::string& namespace_name,
                                      const JobSelection& selection);
+
+// The objects of the Jobs a selection means, in select_jobs' order, read lean (without pod templates:
+// kube::ApiRequest::lean), as a wait needs them: with a selector, from the one list that finds them;
+// else one read each, so that a missing Job is the API's not-found error naming it.
+std::vector<nlohmann::json> select_job_objects(kube::Client& client, const std::string& namespace_name,
+                                               const JobSelection& selection);
 
 // The Jobs a bulk delete means: a definition's newest Job, or kq's Jobs matching a selector (every one
 // of them when it is empty), narrowed by state and age.

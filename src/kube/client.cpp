@@ -56,6 +56,31 @@ std::string warning_text(const std::string& header) {
 }
 
 // A request of the given method and path.
+// Parses a response body; a lean one without each object's metadata.managedFields and spec.template
+// (ApiRequest::lean), which are left out as the parser meets them, so they never take memory.
+nlohmann::json parse_body(const std::string& body, bool lean) {
+    if (!lean) return nlohmann::json::parse(body);
+    // The key each open object was entered by, by depth ("" inside an array).
+    std::vector<std::string> keys;
+    auto filter = [&keys](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        const auto at = static_cast<size_t>(depth);
+        if (event == nlohmann::json::parse_event_t::array_start) {
+            // The array's elements are entered by no key.
+            if (keys.size() <= at + 1) keys.resize(at + 2);
+            keys[at + 1].clear();
+            return true;
+        }
+        if (event != nlohmann::json::parse_event_t::key || !parsed.is_string()) return true;
+        if (keys.size() <= at) keys.resize(at + 1);
+        keys[at] = parsed.get_ref<const std::string&>();
+        if (at == 0) return true;
+        const std::string& parent = keys[at - 1];
+        const std::string& key = keys[at];
+        return !((key == "managedFields" && parent == "metadata") || (key == "template" && parent == "spec"));
+    };
+    return nlohmann::json::parse(body, filter);
+}
+
 ApiRequest make_request(const std::string& method, const std::string& path) {
     ApiRequest request;
     request.method = method;
@@ -357,7 +382,7 @@ ApiResult Client::result_of(const Call& call, const HttpResponse& response) cons
         result.error = response_error(response, call.request.method, call.request.path, m_config);
     } else if (!call.stream && !response.body.empty()) {
         try {
-            result.object = nlohmann::json::parse(response.body);
+            result.object = parse_body(response.body, call.request.lean);
         } catch (const nlohmann::json::exception& error) {
             result.error = ApiError(fmt::format("the server sent a response that is not JSON for {} {}: {}",
                                                 call.request.method, call.request.path, error.what()),
@@ -453,6 +478,7 @@ void Client::list_page(const std::shared_ptr<ListState>& state) {
         request.query.emplace_back("fieldSelector", state->options.field_selector);
     if (state->options.limit > 0) request.query.emplace_back("limit", std::to_string(state->options.limit));
     if (!state->continue_token.empty()) request.query.emplace_back("continue", state->continue_token);
+    request.lean = state->options.lean;
     state->current = start(std::move(request), [this, state](ApiResult&& result) {
         if (state->cancelled) return;
         if (!result.ok()) {
@@ -611,6 +637,7 @@ void Client::watch_relist(const std::shared_ptr<WatchState>& state) {
     ListOptions options;
     options.label_selector = state->options.label_selector;
     options.field_selector = state->options.field_selector;
+    options.lean = state->options.lean;
     state->current = start_list(
         state->path, options,
         [this, state](nlohmann::json& page) {

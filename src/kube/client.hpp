@@ -58,6 +58,10 @@ struct ApiRequest {
     // optional extras that must not slow a command down, such as Kueue's visibility API, which the
     // aggregator answers 503 while Kueue is down.
     bool single_attempt = false;
+    // Parse the answer without what kq never reads of the objects in it and what makes most of their
+    // size: each object's metadata.managedFields and every spec.template (a Job's pod template). For
+    // lists of Jobs and pods that kq only follows, so that a page of hundreds costs little memory.
+    bool lean = false;
 };
 
 // The outcome of an asynchronous call: the response object, or the error a synchronous call throws.
@@ -77,6 +81,7 @@ struct ListOptions {
     std::string label_selector;
     std::string field_selector;
     size_t limit = 500; // items per page; 0 for all at once
+    bool lean = false;  // parse each page as ApiRequest::lean says
 };
 
 // Options of a watch.
@@ -85,6 +90,7 @@ struct WatchOptions {
     std::string label_selector;
     std::string field_selector;
     std::chrono::seconds timeout{0}; // timeoutSeconds of each watch request; 0 for the server's default
+    bool lean = false;               // a relist (after 410 Gone) parses as ApiRequest::lean says
 };
 
 // What a watch calls back.

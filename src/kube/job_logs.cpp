@@ -21,6 +21,9 @@ constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
 // The least time between the starts of two lists of a PodFeed.
 constexpr auto k_final_list_gap = std::chrono::seconds(1);
+// Up to this many finished Jobs, a PodFeed's list asks for their pods by name (a label selector of
+// about 3 KiB at most); more, for all the pods of its selector.
+constexpr size_t k_final_list_names = 50;
 constexpr const char* k_colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
 
 // The container's status entry in a pod (an init container's too), or nullptr.
@@ -280,6 +283,7 @@ void JobLogFollower::start_pod_watch(const std::string& resource_version) {
     WatchOptions options;
     options.label_selector = m_selector;
     options.resource_version = resource_version;
+    options.lean = true;
     WatchHandlers handlers;
     handlers.on_event = [this](const WatchEvent& event) {
         const std::string version = string_at(event.object, {"metadata", "resourceVersion"});
@@ -323,6 +327,7 @@ void JobLogFollower::final_list() {
     // events is still read, and a pod deleted meanwhile stops being waited for.
     ListOptions options;
     options.label_selector = m_selector;
+    options.lean = true;
     auto seen = std::make_shared<std::set<std::string>>();
     m_final_list = m_client.start_list(
         fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
@@ -513,6 +518,7 @@ void PodFeed::start_watch(const std::string& resource_version) {
     WatchOptions options;
     options.label_selector = m_selector;
     options.resource_version = resource_version;
+    options.lean = true;
     WatchHandlers handlers;
     handlers.on_event = [this](const WatchEvent& event) {
         const std::string version = string_at(event.object, {"metadata", "resourceVersion"});
@@ -553,6 +559,16 @@ void PodFeed::poll() {
     auto seen = std::make_shared<std::map<std::string, std::set<std::string>>>();
     ListOptions options;
     options.label_selector = m_selector;
+    options.lean = true;
+    // Only the pods of the Jobs that finished, while they are few: a list of every pod of thousands of
+    // Jobs each time a few of them finish would cost the server and kq time that grows with them all.
+    if (batch->size() <= k_final_list_names) {
+        std::string names;
+        for (const JobLogFollower* follower : *batch)
+            names += (names.empty() ? "" : ",") + follower->job_name();
+        options.label_selector +=
+            fmt::format("{}{} in ({})", m_selector.empty() ? "" : ",", k_job_name_label, names);
+    }
     m_list = m_client.start_list(
         fmt::format("/api/v1/namespaces/{}/pods", m_namespace), options,
         [this, seen](nlohmann::json& page) {

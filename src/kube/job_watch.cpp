@@ -124,6 +124,7 @@ void JobWatch::start_named(const std::string& name, const std::string& resource_
     WatchOptions options;
     options.resource_version = resource_version;
     options.field_selector = "metadata.name=" + name;
+    options.lean = true;
     WatchHandlers handlers;
     handlers.on_event = [this, name](const WatchEvent& event) {
         if (event.type == WatchEventType::deleted) {
@@ -165,6 +166,7 @@ void JobWatch::start_collection() {
     // the watch goes on from the list's version.
     ListOptions options;
     options.label_selector = selector;
+    options.lean = true; // what is kept of each Job is its summary
     auto seen = std::make_shared<std::set<std::string>>();
     // Only the Jobs followed when the list began must be in it: one added later may be newer than it.
     const size_t known = m_order.size();
@@ -207,6 +209,7 @@ void JobWatch::watch_collection(const std::string& resource_version) {
     WatchOptions options;
     options.resource_version = resource_version;
     options.label_selector = *m_collection;
+    options.lean = true;
     WatchHandlers handlers;
     handlers.on_event = [this](const WatchEvent& event) {
         const std::string name = metadata_string(event.object, "name");
@@ -286,6 +289,7 @@ std::vector<nlohmann::json> list_job_pods(Client& client, const nlohmann::json& 
     std::vector<nlohmann::json> pods;
     ListOptions options;
     options.label_selector = pod_selector(job);
+    options.lean = true;
     client.list(fmt::format("/api/v1/namespaces/{}/pods", metadata_string(job, "namespace")), options,
                 [&](nlohmann::json& page) {
                     if (!page.contains("items") || !page["items"].is_array()) return;
@@ -315,6 +319,7 @@ list_pods_by_job(Client& client, const std::string& namespace_name, const std::s
     std::map<std::string, std::vector<nlohmann::json>> pods;
     ListOptions options;
     options.label_selector = selector;
+    options.lean = true;
     client.list(fmt::format("/api/v1/namespaces/{}/pods", namespace_name), options,
                 [&](nlohmann::json& page) {
                     if (!page.contains("items") || !page["items"].is_array()) return;

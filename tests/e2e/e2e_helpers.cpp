@@ -201,6 +201,27 @@ std::string BackgroundProcess::output() const {
     }
 }
 
+int start_kq(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(out, STDOUT_FILENO);
+        dup2(err, STDERR_FILENO);
+        signal(SIGINT, SIG_DFL);
+        setenv("KUBECONFIG", cluster_kubeconfig().c_str(), 1);
+        std::vector<char*> argv;
+        argv.push_back(const_cast<char*>(KQ_BINARY));
+        for (const std::string& arg : args)
+            argv.push_back(const_cast<char*>(arg.c_str()));
+        argv.push_back(nullptr);
+        execv(KQ_BINARY, argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
 std::string cluster_kubectl() {
     std::istringstream env(read_file(cluster_file("cluster.env")));
     for (std::string line; std::getline(env, line);) {

@@ -89,6 +89,10 @@ private:
     int m_pid = -1;
 };
 
+// Starts the kq under test on the cluster (KUBECONFIG set) with SIGINT at its default, its stdout and
+// stderr into files, and returns its pid without waiting: for tests that interrupt it.
+int start_kq(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file);
+
 // The kubectl that the cluster was built with.
 std::string cluster_kubectl();
 

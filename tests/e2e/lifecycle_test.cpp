@@ -324,18 +324,8 @@ TEST_SUITE("lifecycle") {
         Scene scene;
         const std::string out_file = scene.dir.file("out");
         const std::string err_file = scene.dir.file("err");
-        const pid_t pid = fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            const int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(out, STDOUT_FILENO);
-            dup2(err, STDERR_FILENO);
-            setenv("KUBECONFIG", cluster_kubeconfig().c_str(), 1);
-            execl(KQ_BINARY, KQ_BINARY, "-f", scene.file.c_str(), "-n", scene.ns.name().c_str(), "run",
-                  "slow", static_cast<char*>(nullptr));
-            _exit(127);
-        }
+        const pid_t pid =
+            start_kq({"-f", scene.file, "-n", scene.ns.name(), "run", "slow"}, out_file, err_file);
         // Wait until the Job exists and its log line arrived, then interrupt.
         auto seen = [&] {
             std::error_code error;

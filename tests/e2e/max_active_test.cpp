@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -143,29 +142,6 @@ size_t cap_lines_ending(const std::string& text, const std::string& end) {
     return count;
 }
 
-// Starts kq with SIGINT at its default, its output into files; returns its pid.
-pid_t cap_start_kq(const std::vector<std::string>& args, const std::string& out_file,
-                   const std::string& err_file) {
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        const int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        signal(SIGINT, SIG_DFL);
-        setenv("KUBECONFIG", cluster_kubeconfig().c_str(), 1);
-        std::vector<char*> argv;
-        argv.push_back(const_cast<char*>(KQ_BINARY));
-        for (const std::string& arg : args)
-            argv.push_back(const_cast<char*>(arg.c_str()));
-        argv.push_back(nullptr);
-        execv(KQ_BINARY, argv.data());
-        _exit(127);
-    }
-    return pid;
-}
-
 } // namespace max_active_e2e
 
 using namespace max_active_e2e;
@@ -213,7 +189,7 @@ TEST_SUITE("max_active") {
                                                           "2", "--idempotency-key", "cap-1", "-p", "secs=4"});
         const std::string out_file = scene.dir.file("out");
         const std::string err_file = scene.dir.file("err");
-        const pid_t pid = cap_start_kq(args, out_file, err_file);
+        const pid_t pid = start_kq(args, out_file, err_file);
         // Once the first two are created (the third waits for one of them to finish), interrupt.
         auto created_two = [&] {
             std::error_code error;

@@ -6,6 +6,7 @@
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <map>
 #include <mutex>
@@ -194,6 +195,30 @@ TEST_CASE("await: of several Jobs the first failed one's code is the exit status
     CHECK(failure_of(waited.outcome, status) == "2 of 4 Jobs failed; the first: job.batch/b failed: "
                                                 "container \"main\" of pod b-p1 exited with code 4");
     CHECK(status == 4);
+}
+
+TEST_CASE("await: a timeout of many Jobs names the first ten unfinished and counts the rest") {
+    WaitServer script;
+    std::vector<nlohmann::json> jobs;
+    std::string named;
+    for (int index = 0; index < 14; ++index) {
+        const std::string name = fmt::format("j{:02}", index);
+        jobs.push_back(job(name, "running"));
+        // One list of the collection finds them all: the first complete, the others running on.
+        script.final_state[name] = job(name, index == 0 ? "complete" : "running");
+        if (index >= 1 && index <= 10)
+            named += fmt::format("{}job.batch/{} (Running)", named.empty() ? "" : ", ", name);
+    }
+    kq::jobs::AwaitOptions options;
+    options.timeout = 300ms;
+    options.timeout_text = "300ms";
+    try {
+        (void)wait_for(script, jobs, options);
+        FAIL("no error");
+    } catch (const kq::Error& error) {
+        CHECK(error.exit_status() == 124);
+        CHECK(std::string(error.what()) == "timed out after 300ms waiting for " + named + " and 3 more Jobs");
+    }
 }
 
 TEST_CASE("await: a wait that outlasts its timeout is an error with exit 124 naming what still runs") {

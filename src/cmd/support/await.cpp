@@ -43,7 +43,7 @@ private:
 } // namespace
 
 jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& namespace_name,
-                                  const std::vector<nlohmann::json>& jobs, const jobs::AwaitOptions& options,
+                                  std::vector<nlohmann::json> jobs, const jobs::AwaitOptions& options,
                                   Context& context, bool print_results, jobs::JobSource* source) {
     ProgressLine progress(context, context.live_status());
     jobs::AwaitHandlers handlers;
@@ -68,7 +68,8 @@ jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& names
                                        job.succeeded ? "complete" : "failed");
         };
     }
-    jobs::AwaitOutcome outcome = jobs::await_jobs(client, namespace_name, jobs, options, handlers, source);
+    jobs::AwaitOutcome outcome =
+        jobs::await_jobs(client, namespace_name, std::move(jobs), options, handlers, source);
     context.out.flush();
     return outcome;
 }

@@ -22,7 +22,7 @@ namespace kq::cmd {
 // terminal, without logs) a status line on stderr, and with `print_results` each Job's
 // `job.batch/x complete|failed` on stdout (kq wait); with a `source`, also the Jobs it makes meanwhile.
 jobs::AwaitOutcome await_printing(kube::Client& client, const std::string& namespace_name,
-                                  const std::vector<nlohmann::json>& jobs, const jobs::AwaitOptions& options,
+                                  std::vector<nlohmann::json> jobs, const jobs::AwaitOptions& options,
                                   Context& context, bool print_results = false,
                                   jobs::JobSource* source = nullptr);
 

@@ -33,6 +33,7 @@ using jobs::pods_path;
 // Selecting Jobs, from the jobs layer.
 using jobs::JobSelection;
 using jobs::newest_job;
+using jobs::select_job_objects;
 using jobs::select_jobs;
 
 // The --dry-run mode of a command that changes Jobs (delete, suspend, resume): "none", "client" or

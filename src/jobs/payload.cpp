@@ -61,13 +61,13 @@ bool owned_by(const nlohmann::json& object, const std::string& uid) {
 
 // Creates the payload object; one found there already is this Job's from an earlier try (kept when it
 // holds the same bytes) or a stale one of a deleted Job of the same name (replaced).
-void store_payload(kube::Client& client, const std::string& namespace_name, const nlohmann::json& object,
-                   const Payload& payload, const std::string& uid) {
-    const std::string name = object["metadata"]["name"].get<std::string>();
-    const std::string collection = payload_objects_path(namespace_name, payload.secret);
+void store_payload(kube::Client& client, const std::string& namespace_name, const nlohmann::json& job,
+                   const Payload& payload) {
+    const std::string name = job["metadata"]["name"].get<std::string>();
+    const std::string uid = job["metadata"]["uid"].get<std::string>();
     for (int attempt = 0;; ++attempt) {
         try {
-            client.create(collection, object, true);
+            client.call(payload_store_request(namespace_name, job, payload));
             return;
         } catch (const kube::ApiError& error) {
             if (!error.already_exists() || attempt > 0) throw;
@@ -233,30 +233,55 @@ bool payload_pending(const nlohmann::json& job) {
     return annotation_of(job, k_annotation_payload_pending) == "true";
 }
 
+kube::ApiRequest payload_store_request(const std::string& namespace_name, const nlohmann::json& job,
+                                       const Payload& payload) {
+    kube::ApiRequest request;
+    request.method = "POST";
+    request.path = payload_objects_path(namespace_name, payload.secret);
+    request.body = payload_object(job, payload);
+    request.retry_unsafe = true; // a repeat meets 409, which store_payload recognises
+    return request;
+}
+
+kube::ApiRequest payload_release_request(const std::string& namespace_name, const nlohmann::json& job,
+                                         bool keep_suspended) {
+    nlohmann::json patch = {{"metadata", {{"annotations", {{k_annotation_payload_pending, nullptr}}}}}};
+    if (!keep_suspended) add_release(job, patch);
+    kube::ApiRequest request;
+    request.method = "PATCH";
+    request.path = job_path(namespace_name, job["metadata"]["name"].get<std::string>());
+    request.body = std::move(patch);
+    request.content_type = "application/merge-patch+json";
+    request.retry_unsafe = true; // the same merge patch twice is the same Job
+    return request;
+}
+
+Error payload_not_stored(kube::Client& client, const std::string& namespace_name, const std::string& job_name,
+                         const Error& why) {
+    discard_job(client, namespace_name, job_name);
+    return Error(why.kind(), fmt::format("{}; {} was deleted, as its payload could not be stored", why.what(),
+                                         job_ref(job_name)));
+}
+
 nlohmann::json deliver_payload(kube::Client& client, const std::string& namespace_name,
                                const nlohmann::json& job, const Payload& payload, bool keep_suspended) {
     const std::string name = job["metadata"]["name"].get<std::string>();
-    const std::string uid = job["metadata"]["uid"].get<std::string>();
     if (interrupted()) {
         discard_job(client, namespace_name, name);
         fail(ErrorKind::interrupted, "interrupted; {} was deleted before its payload was stored",
              job_ref(name));
     }
     try {
-        store_payload(client, namespace_name, payload_object(job, payload), payload, uid);
+        store_payload(client, namespace_name, job, payload);
     } catch (const Error& error) {
-        discard_job(client, namespace_name, name);
-        throw Error(error.kind(), fmt::format("{}; {} was deleted, as its payload could not be stored",
-                                              error.what(), job_ref(name)));
+        throw payload_not_stored(client, namespace_name, name, error);
     }
     if (interrupted()) {
         // The payload object goes with the Job, through the garbage collector.
         discard_job(client, namespace_name, name);
         fail(ErrorKind::interrupted, "interrupted; {} was deleted before it started", job_ref(name));
     }
-    nlohmann::json patch = {{"metadata", {{"annotations", {{k_annotation_payload_pending, nullptr}}}}}};
-    if (!keep_suspended) add_release(job, patch);
-    return client.patch(job_path(namespace_name, name), patch);
+    return client.call(payload_release_request(namespace_name, job, keep_suspended));
 }
 
 std::optional<PayloadRef> payload_ref(const nlohmann::json& job) {

@@ -2,6 +2,7 @@
 
 #include "kube/client.hpp"
 #include "project/project.hpp"
+#include "util/error.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,20 @@ bool payload_pending(const nlohmann::json& job);
 // stored, or SIGINT/SIGTERM came (the caller catches them), the Job is deleted and an Error thrown.
 nlohmann::json deliver_payload(kube::Client& client, const std::string& namespace_name,
                                const nlohmann::json& job, const Payload& payload, bool keep_suspended);
+
+// The requests of deliver_payload's usual path, for a fan-out that sends many at once: the create of a
+// pending Job's payload object (safe to repeat: its name is the Job's), and the patch that drops the
+// pending mark and resumes the Job (unless `keep_suspended`). A create answered 409 AlreadyExists (an
+// object left by an earlier try) needs deliver_payload, which checks whose object it is.
+kube::ApiRequest payload_store_request(const std::string& namespace_name, const nlohmann::json& job,
+                                       const Payload& payload);
+kube::ApiRequest payload_release_request(const std::string& namespace_name, const nlohmann::json& job,
+                                         bool keep_suspended);
+
+// Deletes a pending Job whose payload could not be stored (best effort) and returns the Error to report:
+// `why`, and that the Job was deleted.
+Error payload_not_stored(kube::Client& client, const std::string& namespace_name, const std::string& job_name,
+                         const Error& why);
 
 // A Job's payload as its annotations describe it.
 struct PayloadRef {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <utility>
 
 namespace kq::jobs {
 namespace {
@@ -300,6 +301,97 @@ nlohmann::json kept_of_created(nlohmann::json object, bool waiting) {
     return object;
 }
 
+namespace {
+
+// Stores the payloads of a fan-out's created Jobs and releases the Jobs, with at most
+// k_create_concurrency requests in flight: each payload object's create, then its Job's patch. A Job that
+// meets a payload object already there (an earlier try's) takes deliver_payload's careful path
+// afterwards; one whose payload can't be stored is deleted. An interrupt stops it between answers, and
+// leaves the Jobs still pending to discard_pending.
+void deliver_all(kube::Client& client, const std::string& namespace_name, Submission& submission,
+                 const std::vector<size_t>& indices, const CreateOptions& options) {
+    std::vector<Planned>& planned = submission.entries;
+    const bool keep_suspended = submission.suspend || submission.claim;
+    std::vector<size_t> pending;
+    for (size_t index : indices) {
+        const Planned& entry = planned[index];
+        if (!entry.created.is_null() && !entry.error && payload_pending(entry.created))
+            pending.push_back(index);
+    }
+    std::vector<size_t> found;                                 // a payload object was there already
+    std::vector<std::pair<size_t, kube::ApiError>> not_stored; // their Jobs are deleted below
+    size_t next = 0;
+    size_t finished = 0;
+    std::map<size_t, kube::CallId> in_flight;
+    std::function<void()> start_more;
+    auto send = [&](size_t index, kube::ApiRequest request, std::function<void(kube::ApiResult &&)> done) {
+        in_flight[index] = kube::CallId{};
+        const kube::CallId call = client.start(std::move(request), std::move(done));
+        // (unless it was answered at once)
+        if (const auto sent = in_flight.find(index); sent != in_flight.end()) sent->second = call;
+    };
+    auto released = [&](size_t index, kube::ApiResult&& result) {
+        in_flight.erase(index);
+        ++finished;
+        Planned& entry = planned[index];
+        if (result.ok()) {
+            entry.created = kept_of_created(std::move(result.object), options.keep_objects);
+        } else {
+            entry.error = result.error->what();
+            entry.created = nullptr;
+        }
+        start_more();
+    };
+    auto stored = [&](size_t index, kube::ApiResult&& result) {
+        in_flight.erase(index);
+        if (result.ok()) {
+            send(index, payload_release_request(namespace_name, planned[index].created, keep_suspended),
+                 [&released, index](kube::ApiResult&& answer) { released(index, std::move(answer)); });
+            return;
+        }
+        ++finished;
+        if (result.error->already_exists())
+            found.push_back(index);
+        else
+            not_stored.emplace_back(index, std::move(*result.error));
+        start_more();
+    };
+    start_more = [&] {
+        while (in_flight.size() < k_create_concurrency && next < pending.size()) {
+            const size_t index = pending[next++];
+            send(index,
+                 payload_store_request(namespace_name, planned[index].created,
+                                       submission.payload(planned[index])),
+                 [&stored, index](kube::ApiResult&& result) { stored(index, std::move(result)); });
+        }
+    };
+    start_more();
+    client.run([&] { return interrupted() || finished == pending.size(); });
+    for (const auto& [index, call] : in_flight)
+        client.cancel(call);
+    if (interrupted()) return;
+    for (auto& [index, error] : not_stored) {
+        Planned& entry = planned[index];
+        entry.error =
+            payload_not_stored(client, namespace_name, entry.created["metadata"]["name"], error).what();
+        entry.created = nullptr;
+    }
+    for (size_t index : found) {
+        Planned& entry = planned[index];
+        if (interrupted()) break;
+        try {
+            finish_payload(client, namespace_name, submission, entry);
+            entry.created = kept_of_created(std::move(entry.created), options.keep_objects);
+        } catch (const Error& error) {
+            if (error.kind() == ErrorKind::interrupted) break; // that Job was deleted
+            entry.error = error.what();
+            entry.created = nullptr;
+        }
+    }
+}
+
+} // namespace
+
 CreateReport create_entries(kube::Client& client, const std::string& namespace_name, Submission& submission,
                             const std::vector<size_t>& indices, const CreateOptions& options,
                             const CreateHandlers& handlers) {
@@ -359,20 +451,8 @@ CreateReport create_entries(kube::Client& client, const std::string& namespace_n
             planned[index].error = error.what();
         }
     }
-    if (!submission.payloads.empty() && options.dry_run_query.empty()) {
-        for (size_t index : indices) {
-            Planned& entry = planned[index];
-            if (interrupted()) break;
-            if (entry.created.is_null() || entry.error) continue;
-            try {
-                finish_payload(client, namespace_name, submission, entry);
-            } catch (const Error& error) {
-                if (error.kind() == ErrorKind::interrupted) break; // that Job was deleted
-                entry.error = error.what();
-                entry.created = nullptr;
-            }
-        }
-    }
+    if (!submission.payloads.empty() && options.dry_run_query.empty())
+        deliver_all(client, namespace_name, submission, indices, options);
     if (interrupted()) {
         report.discarded = submission.payloads.empty() ? 0 : discard_pending(client, namespace_name, planned);
         report.interrupted = true;

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <set>
 #include <string>
 
@@ -491,5 +492,91 @@ TEST_SUITE("payload") {
         CHECK(not_json.status == 125);
         CHECK(not_json.err.starts_with("kq: error: " + broken + ":2: not JSON: "));
         CHECK(scene.count("jobs") == 4);
+    }
+
+    TEST_CASE("a fan-out stores every payload, finishes pending Jobs on a retried key, and deletes every Job "
+              "whose payload is refused") {
+        PayloadScene scene;
+        auto client = cluster_client("admin");
+        const std::string jobs = "/apis/batch/v1/namespaces/" + scene.ns.name() + "/jobs";
+        const std::string maps = "/api/v1/namespaces/" + scene.ns.name() + "/configmaps";
+        std::string lines;
+        std::set<std::string> expected;
+        for (int line = 0; line < 100; ++line) {
+            lines += fmt::format("{{\"line\": {}}}\n", line);
+            expected.insert(fmt::format("{{\"line\": {}}}", line));
+        }
+        const std::string payloads = scene.payload_file("hundred.jsonl", lines);
+        const Run run = scene.kq({"submit", "plain", "--payload-file", payloads, "--idempotency-key", "fan"});
+        REQUIRE(run.status == 0);
+        REQUIRE(lines_of(run.out).size() == 100);
+
+        // Each Job is released and owns the ConfigMap of its line.
+        auto check_all = [&] {
+            std::map<std::string, std::string> uids;
+            const nlohmann::json job_list = client->get(jobs);
+            for (const nlohmann::json& job : job_list["items"]) {
+                CHECK(job["spec"].value("suspend", false) == false);
+                CHECK(annotation(job, "kq.dev/payload-pending").empty());
+                uids[job["metadata"]["name"]] = job["metadata"]["uid"];
+            }
+            CHECK(uids.size() == 100);
+            std::set<std::string> stored;
+            const nlohmann::json map_list =
+                client->get(maps, {{"labelSelector", "app.kubernetes.io/managed-by=kq"}});
+            for (const nlohmann::json& map : map_list["items"]) {
+                const std::string name = map["metadata"]["name"];
+                REQUIRE(uids.contains(name));
+                CHECK(map["metadata"]["ownerReferences"][0]["uid"] == uids[name]);
+                stored.insert(map["data"]["payload"].get<std::string>());
+            }
+            CHECK(stored == expected);
+            return uids;
+        };
+        const std::map<std::string, std::string> uids = check_all();
+
+        // A kq killed in the middle: two Jobs made pending again, one with its payload object already
+        // stored (the retry meets it: 409), one without.
+        auto it = uids.begin();
+        const std::string kept = (it++)->first;
+        const std::string missing = it->first;
+        const std::string kept_map_uid = scene.get("configmaps", kept)["metadata"]["uid"];
+        for (const std::string& name : {kept, missing}) {
+            client->patch(jobs + "/" + name,
+                          {{"metadata", {{"annotations", {{"kq.dev/payload-pending", "true"}}}}},
+                           {"spec", {{"suspend", true}}}});
+        }
+        const std::string lost = scene.get("configmaps", missing)["data"]["payload"];
+        client->remove(maps + "/" + missing);
+        REQUIRE(eventually([&] { return scene.get("configmaps", missing).is_null(); }));
+        const Run again =
+            scene.kq({"submit", "plain", "--payload-file", payloads, "--idempotency-key", "fan"});
+        CHECK(again.status == 0);
+        CHECK(lines_of(again.out).size() == 100);
+        CHECK(again.out.find(" created") == std::string::npos);
+        check_all();
+        CHECK(scene.get("configmaps", kept)["metadata"]["uid"] == kept_map_uid);
+        CHECK(scene.get("configmaps", missing)["data"]["payload"] == lost);
+
+        // A quota of no Secrets: every payload is refused, and every Job of the fan-out is deleted.
+        const nlohmann::json quota = {{"apiVersion", "v1"},
+                                      {"kind", "ResourceQuota"},
+                                      {"metadata", {{"name", "no-secrets"}}},
+                                      {"spec", {{"hard", {{"count/secrets", "0"}}}}}};
+        const std::string quotas = "/api/v1/namespaces/" + scene.ns.name() + "/resourcequotas";
+        client->create(quotas, quota);
+        REQUIRE(eventually([&] {
+            const nlohmann::json status = client->get(quotas + "/no-secrets");
+            return status.contains("status") && status["status"].contains("hard");
+        }));
+        const Run refused = scene.kq({"submit", "secret", "--count", "5", "--payload", payloads});
+        CHECK(refused.status == 123);
+        CHECK(refused.err.starts_with("kq: submitted 0 of 5 Jobs in "));
+        CHECK(refused.err.find("\nkq: error: 5 of 5 Jobs were not created: Job 1: secrets \"secret-") !=
+              std::string::npos);
+        CHECK(refused.err.find("exceeded quota: no-secrets") != std::string::npos);
+        CHECK(refused.err.find("was deleted, as its payload could not be stored") != std::string::npos);
+        CHECK(eventually([&] { return scene.count("jobs") == 100; }));
+        CHECK(scene.count("secrets") == 0);
     }
 }

@@ -6,11 +6,17 @@
 #include "jobs/submit.hpp"
 #include "project/loader.hpp"
 #include "util/error.hpp"
+#include "util/signals.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -408,6 +414,127 @@ TEST_CASE("fan-out: with fixed names a lost answer is sent again, and its 409 is
     REQUIRE(told.lines.size() == 2);
     CHECK(told.lines[0] == submission.entries[0].fixed_name + " created");
     CHECK(told.lines[1] == dropped + " unchanged"); // adoptions come after the answers
+}
+
+// A scripted server for a fan-out with payloads: Job creates answered with a uid, payload objects
+// answered by `store` (201 unless it says otherwise), releases and deletes recorded.
+struct PayloadServer {
+    std::mutex mutex;
+    int jobs = 0;
+    std::vector<std::string> released; // Jobs patched: their pending mark dropped
+    std::vector<std::string> deleted;
+    std::function<std::optional<FakeResponse>(const std::string& job, int try_number)> store;
+    std::map<std::string, int> stores; // payload object creates by Job name
+    FakeApiServer server{[this](const FakeRequest& request, int) { return answer(request); }};
+
+    FakeResponse answer(const FakeRequest& request) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        const std::string name = request.path().substr(request.path().rfind('/') + 1);
+        if (request.method == "POST" && request.path() == k_jobs) {
+            json object = created_from(json::parse(request.body), ++jobs);
+            object["metadata"]["uid"] = "uid-" + object["metadata"]["name"].get<std::string>();
+            return json_answer(201, object);
+        }
+        if (request.method == "POST") { // the payload object
+            const json object = json::parse(request.body);
+            const std::string job = object["metadata"]["name"];
+            const int number = ++stores[job];
+            if (store) {
+                if (std::optional<FakeResponse> response = store(job, number)) return std::move(*response);
+            }
+            return json_answer(201, object);
+        }
+        if (request.method == "PATCH") {
+            const json patch = json::parse(request.body);
+            CHECK(patch["metadata"]["annotations"]["kq.dev/payload-pending"].is_null());
+            CHECK(patch["spec"]["suspend"] == false);
+            released.push_back(name);
+            return json_answer(200, {{"metadata", {{"name", name}}}});
+        }
+        if (request.method == "GET") { // a payload object an earlier try stored, owned by its Job
+            return json_answer(200, {{"kind", "ConfigMap"},
+                                     {"metadata",
+                                      {{"name", name},
+                                       {"uid", "map-" + name},
+                                       {"ownerReferences", json::array({{{"uid", "uid-" + name}}})}}},
+                                     {"data", {{"payload", "data"}}}});
+        }
+        if (request.method == "DELETE") {
+            deleted.push_back(name);
+            return json_answer(200, status_body(200, "Success", ""));
+        }
+        return json_answer(404, status_body(404, "NotFound", request.method + " " + request.path()));
+    }
+};
+
+kq::jobs::PlanOptions payload_fan_out(int count) {
+    kq::jobs::PlanOptions options;
+    options.count = count;
+    options.payload = "data";
+    options.payload_source = "--payload data";
+    return options;
+}
+
+TEST_CASE("fan-out payloads: each stored then released; one already there and owned is kept; one refused "
+          "deletes its Job") {
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", payload_fan_out(20));
+    PayloadServer scripted;
+    std::string found;   // the Job whose payload object an earlier try left
+    std::string refused; // the Job whose payload the server refuses
+    scripted.store = [&](const std::string& job, int) -> std::optional<FakeResponse> {
+        if (found.empty())
+            found = job;
+        else if (refused.empty() && job != found)
+            refused = job;
+        if (job == found)
+            return json_answer(
+                409, status_body(409, "AlreadyExists", "configmaps \"" + job + "\" already exists"));
+        if (job == refused)
+            return json_answer(
+                403, status_body(403, "Forbidden", "configmaps \"" + job + "\" is forbidden: by policy"));
+        return std::nullopt;
+    };
+    kq::kube::Client client(fake_config(scripted.server), fast_retries(5ms, 10ms));
+    const kq::jobs::CreateReport report = kq::jobs::create_all(client, "batch", submission, {});
+    kq::clear_interrupt();
+    CHECK(report.created == 19);
+    REQUIRE(report.failures.size() == 1);
+    CHECK(report.failures[0].ends_with(": configmaps \"" + refused +
+                                       "\" is forbidden: by policy; job.batch/" + refused +
+                                       " was deleted, as its payload could not be stored"));
+    CHECK(scripted.deleted == std::vector<std::string>{refused});
+    CHECK(scripted.released.size() == 19);
+    CHECK(std::count(scripted.released.begin(), scripted.released.end(), found) == 1);
+    CHECK(std::count(scripted.released.begin(), scripted.released.end(), refused) == 0);
+    // The refused one is not sent again; the one found is, by deliver_payload's careful path.
+    CHECK(scripted.stores[refused] == 1);
+    CHECK(scripted.stores[found] == 2);
+}
+
+TEST_CASE("fan-out payloads: an interrupt stops the stores and deletes every Job still waiting for its "
+          "payload") {
+    kq::jobs::Submission submission = kq::jobs::plan(resize_job(), "batch", payload_fan_out(200));
+    PayloadServer scripted;
+    int stores = 0;
+    scripted.store = [&](const std::string&, int) -> std::optional<FakeResponse> {
+        if (++stores == 5) std::raise(SIGINT); // Ctrl-C while the payloads are being stored
+        return std::nullopt;
+    };
+    kq::clear_interrupt();
+    kq::kube::Client client(fake_config(scripted.server), fast_retries(5ms, 10ms));
+    const std::string message = error_of([&] { (void)kq::jobs::create_all(client, "batch", submission, {}); },
+                                         kq::ErrorKind::interrupted);
+    kq::clear_interrupt();
+    CHECK(message.starts_with("interrupted after creating "));
+    // No Job is left suspended and pending: each was released or deleted.
+    std::vector<std::string> handled = scripted.released;
+    handled.insert(handled.end(), scripted.deleted.begin(), scripted.deleted.end());
+    std::sort(handled.begin(), handled.end());
+    handled.erase(std::unique(handled.begin(), handled.end()), handled.end());
+    CHECK(handled.size() == 200);
+    CHECK(scripted.deleted.size() > 100); // stopped early: at most 64 more stores were on the wire
+    CHECK(message.ends_with(
+        fmt::format("; {} whose payload was not stored yet were deleted", scripted.deleted.size())));
 }
 
 TEST_CASE("fan-out: 429s with Retry-After are waited out, retried and counted") {

@@ -14,9 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a stream may stay open after its container terminated before kq stops reading it: enough
-// for the last lines in flight, short enough that a server that never closes it does not hold kq.
-constexpr auto k_terminated_grace = std::chrono::seconds(5);
 constexpr auto k_retry_delay = std::chrono::milliseconds(500);
 constexpr int k_attempts_after_termination = 3;
 // The least time between the starts of two lists of a PodFeed.
@@ -97,6 +94,12 @@ nlohmann::json slim_pod(const nlohmann::json& pod) {
 }
 
 } // namespace
+
+bool terminated_grace_over(std::chrono::steady_clock::time_point now,
+                           std::chrono::steady_clock::time_point terminated_at,
+                           std::chrono::steady_clock::time_point connected_at) {
+    return now - std::max(terminated_at, connected_at) > k_terminated_grace;
+}
 
 bool line_selected(const LogRequest& request, std::string_view text) {
     const std::string_view seen = text.substr(0, Pattern::k_max_input_length);
@@ -457,10 +460,8 @@ bool JobLogFollower::poll() {
             }
             break;
         case Stream::State::streaming:
-            // A stream that waited for a free slot (k_max_log_streams) until long after its container
-            // ended still gets the whole grace to deliver what the container wrote.
             if (stream.terminated && stream.terminated_at &&
-                now - std::max(*stream.terminated_at, stream.connected_at) > k_terminated_grace) {
+                terminated_grace_over(now, *stream.terminated_at, stream.connected_at)) {
                 if (stream.call) {
                     m_client.cancel(*stream.call);
                     if (m_feed != nullptr) m_feed->return_stream();

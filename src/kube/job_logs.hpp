@@ -137,6 +137,18 @@ private:
     std::string m_pod_version;
 };
 
+// How long a stream may stay open after its container terminated before kq stops reading it: enough
+// for the last lines in flight, short enough that a server that never closes it does not hold kq.
+inline constexpr auto k_terminated_grace = std::chrono::seconds(5);
+
+// True when a log stream of a terminated container has had its grace: k_terminated_grace since kq saw
+// the container end, and since the stream connected, so that a stream that waited for a free slot
+// (k_max_log_streams) until long after its container ended still gets the whole grace to deliver what
+// the container wrote.
+bool terminated_grace_over(std::chrono::steady_clock::time_point now,
+                           std::chrono::steady_clock::time_point terminated_at,
+                           std::chrono::steady_clock::time_point connected_at);
+
 // The most log streams the followers attached to one PodFeed keep open at once; a container that has
 // run waits for a free one, and reads from its start (or where it stopped) when it gets it.
 inline constexpr size_t k_max_log_streams = 64;

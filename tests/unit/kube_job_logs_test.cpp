@@ -84,3 +84,16 @@ TEST_CASE("log_containers: --all-containers reads init containers and sidecars f
               "-c: container \"envoy\" is not valid for pod web-x7k2p-abcde (it has: setup, proxy, main)");
     }
 }
+
+TEST_CASE("a log stream's grace after its container ended counts from its connect, when that came later") {
+    using namespace std::chrono_literals;
+    const auto ended = std::chrono::steady_clock::time_point{} + 1000s;
+    // Connected while the container ran: 5 s after it ended.
+    CHECK_FALSE(kube::terminated_grace_over(ended + 4s, ended, ended - 30s));
+    CHECK(kube::terminated_grace_over(ended + 6s, ended, ended - 30s));
+    // A stream that waited a minute for a free slot still has 5 s from its connect to read what the
+    // container wrote (before, it was cancelled on its first sweep, and its lines were lost).
+    CHECK_FALSE(kube::terminated_grace_over(ended + 61s, ended, ended + 60s));
+    CHECK(kube::terminated_grace_over(ended + 66s, ended, ended + 60s));
+    CHECK(kube::k_terminated_grace == 5s);
+}

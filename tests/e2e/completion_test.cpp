@@ -3,6 +3,7 @@
 // and silently, when the cluster refuses or can't be trusted. The bash script is run too, so the whole
 // path from the shell to the API server is covered.
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 #include "job_fixtures.hpp"
 
@@ -147,7 +148,7 @@ TEST_CASE("the bash script offers the cluster's Job names") {
     TempDir dir;
     write_file(dir.file("harness.sh"), "source \"$1\"\nCOMP_LINE=$2\nCOMP_POINT=${#COMP_LINE}\n_kq\n"
                                        "printf '%s\\n' \"${COMPREPLY[@]}\"\n");
-    const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
+    const std::string bin = std::filesystem::path(kq::testing::k_kq_binary).parent_path().string();
     const Run run = run_program(
         {"bash", "--norc", "--noprofile", dir.file("harness.sh"), source_path("completions/kq.bash"),
          "kq -n " + ns.name() + " logs sh"},

@@ -1,5 +1,7 @@
 #include "e2e_helpers.hpp"
 
+#include "build_paths.hpp"
+
 #include "kube/kubeconfig.hpp"
 
 #include <doctest/doctest.h>
@@ -31,14 +33,16 @@ namespace kq::e2e {
 
 std::string cluster_state() {
     const char* state = std::getenv("KQ_CLUSTER_STATE");
-    return state != nullptr && *state != '\0' ? state : KQ_CLUSTER_STATE_DIR;
+    return state != nullptr && *state != '\0' ? state : kq::testing::k_cluster_state_dir;
 }
 
 std::string cluster_kubeconfig() { return cluster_state() + "/kubeconfig"; }
 
 std::string cluster_file(const std::string& relative) { return cluster_state() + "/" + relative; }
 
-std::string source_path(const std::string& relative) { return std::string(KQ_SOURCE_DIR) + "/" + relative; }
+std::string source_path(const std::string& relative) {
+    return std::string(kq::testing::k_source_dir) + "/" + relative;
+}
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -122,7 +126,7 @@ Run run_kq(const std::vector<std::string>& args, EnvChanges env) {
           "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KQ_FILE", "POD_NAMESPACE"}) {
         if (env.count(name) == 0) env[name] = std::nullopt;
     }
-    std::vector<std::string> argv{KQ_BINARY};
+    std::vector<std::string> argv{kq::testing::k_kq_binary};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_program(argv, env);
 }
@@ -212,11 +216,11 @@ int start_kq(const std::vector<std::string>& args, const std::string& out_file, 
         signal(SIGINT, SIG_DFL);
         setenv("KUBECONFIG", cluster_kubeconfig().c_str(), 1);
         std::vector<char*> argv;
-        argv.push_back(const_cast<char*>(KQ_BINARY));
+        argv.push_back(const_cast<char*>(kq::testing::k_kq_binary));
         for (const std::string& arg : args)
             argv.push_back(const_cast<char*>(arg.c_str()));
         argv.push_back(nullptr);
-        execv(KQ_BINARY, argv.data());
+        execv(kq::testing::k_kq_binary, argv.data());
         _exit(127);
     }
     return pid;

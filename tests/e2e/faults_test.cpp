@@ -3,6 +3,7 @@
 // way back (a fault-injecting TCP proxy), and a watch whose resourceVersion etcd has compacted away.
 // This suite stops and starts the API server, so it has a cluster of its own (tests/CMakeLists.txt).
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 #include "fault_proxy.hpp"
 #include "job_fixtures.hpp"
@@ -106,7 +107,7 @@ class KqProcess {
 public:
     explicit KqProcess(const std::vector<std::string>& args,
                        const std::string& kubeconfig = cluster_kubeconfig()) {
-        std::vector<std::string> argv{KQ_BINARY};
+        std::vector<std::string> argv{kq::testing::k_kq_binary};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<std::string> environment;
         for (char** entry = environ; *entry != nullptr; ++entry) {

@@ -3,6 +3,7 @@
 // kubeconfig says otherwise and https is never downgraded; SIGINT and SIGTERM end every command promptly
 // with 130 or 143, leaving whole lines, whole documents and no child process behind.
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 #include "job_fixtures.hpp"
 #include "kube/url.hpp"
@@ -139,7 +140,7 @@ public:
         m_err = m_dir.file("err");
         int fds[2] = {-1, -1};
         if (stdout_pipe) REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-        std::vector<std::string> argv{KQ_BINARY};
+        std::vector<std::string> argv{kq::testing::k_kq_binary};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<char*> pointers;
         for (std::string& arg : argv)

@@ -4,6 +4,7 @@
 // refused before anything is created, a failed store deleting the Job, the garbage collector removing
 // the payload after `kq delete` and after ttlSecondsAfterFinished, and a retried --idempotency-key.
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 #include "job_fixtures.hpp"
 #include "jobs/payload.hpp"
@@ -61,8 +62,8 @@ struct PayloadScene {
 
     // Runs kq through the shell, its standard input from a file.
     Run kq_with_stdin(const std::string& args, const std::string& input) const {
-        const std::string command = std::string("'") + KQ_BINARY + "' -f '" + file + "' -n " + ns.name() +
-                                    " " + args + " < '" + input + "'";
+        const std::string command = std::string("'") + kq::testing::k_kq_binary + "' -f '" + file + "' -n " +
+                                    ns.name() + " " + args + " < '" + input + "'";
         return run_program({"/bin/sh", "-c", command}, {{"KUBECONFIG", cluster_kubeconfig()}});
     }
 

@@ -1,6 +1,7 @@
 // End-to-end: kq as a kubectl plugin, through the control plane's own kubectl: `kubectl plugin list`
 // finds kubectl-kq, `kubectl kq ...` runs kq, and `kubectl kq <TAB>` completes through kubectl_complete-kq.
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -15,7 +16,7 @@ namespace {
 
 // The environment of a kubectl that finds the built kq's links (beside the binary) first on PATH.
 EnvChanges plugin_path() {
-    const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
+    const std::string bin = std::filesystem::path(kq::testing::k_kq_binary).parent_path().string();
     const char* path = std::getenv("PATH");
     return {{"PATH", bin + ":" + (path != nullptr ? path : "/usr/bin:/bin")},
             {"KUBECONFIG", cluster_kubeconfig()}};

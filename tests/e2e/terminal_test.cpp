@@ -2,6 +2,7 @@
 // out when its output is a pipe: coloured statuses, NO_COLOR, --no-color and TERM=dumb, the spinner
 // while waiting, and tables fitted to the terminal's width.
 
+#include "build_paths.hpp"
 #include "e2e_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -64,13 +65,13 @@ TerminalRun run_on_terminal(const std::vector<std::string>& args, unsigned short
                 unsetenv(name.c_str());
             }
         }
-        std::vector<std::string> argv = {KQ_BINARY};
+        std::vector<std::string> argv = {kq::testing::k_kq_binary};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<char*> pointers;
         for (std::string& arg : argv)
             pointers.push_back(arg.data());
         pointers.push_back(nullptr);
-        execv(KQ_BINARY, pointers.data());
+        execv(kq::testing::k_kq_binary, pointers.data());
         _exit(127);
     }
     TerminalRun result;

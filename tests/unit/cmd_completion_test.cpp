@@ -1,6 +1,7 @@
 // `kq completion` and `kq __complete`: the scripts as printed, the candidates for each kind of word,
 // and the scripts loaded into real bash, zsh and fish asking the built kq.
 
+#include "build_paths.hpp"
 #include "test_helpers.hpp"
 #include "util/error.hpp"
 
@@ -324,7 +325,7 @@ std::string shell_quote(const std::string& text) {
 
 // Runs a shell command line in `cwd` with the built kq first on PATH; returns its stdout as lines.
 std::vector<std::string> shell_lines(const std::string& command, const std::filesystem::path& cwd) {
-    const std::string bin = std::filesystem::path(KQ_BINARY).parent_path().string();
+    const std::string bin = std::filesystem::path(kq::testing::k_kq_binary).parent_path().string();
     const std::string line = "cd " + shell_quote(cwd.string()) + " && PATH=" + shell_quote(bin) +
                              ":\"$PATH\" timeout 60 " + command + " 2>&1";
     std::FILE* pipe = popen(line.c_str(), "r");

@@ -1,5 +1,6 @@
 // `kq init`: writes the starter project, which `kq validate` accepts and renders, and never overwrites.
 
+#include "build_paths.hpp"
 #include "cmd/commands.hpp"
 #include "test_helpers.hpp"
 #include "util/error.hpp"
@@ -41,7 +42,8 @@ TEST_CASE("kq init writes the starter project, which validates and renders") {
     CHECK(init.out == "wrote " + path + "; try: kq run hello\n");
     // The build writes the schema to share/kq beside src/kq, as the install does beside bin/kq.
     const std::filesystem::path schema =
-        (std::filesystem::path(KQ_BINARY).parent_path().parent_path() / "share/kq/kq.schema.json")
+        (std::filesystem::path(kq::testing::k_kq_binary).parent_path().parent_path() /
+         "share/kq/kq.schema.json")
             .lexically_normal();
     CHECK(kq::cmd::installed_schema_path() == schema.string());
     CHECK(file_contents(path) == kq::cmd::starter_project(schema.string()));

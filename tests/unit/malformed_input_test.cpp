@@ -4,6 +4,7 @@
 // a crash and with bounded memory. The big inputs are generated here, into a temporary folder, and the
 // built kq runs on them as a child process whose peak resident memory (rusage, through GNU time) is
 // checked.
+#include "build_paths.hpp"
 #include "kube/kubeconfig.hpp"
 #include "project/diagnostics.hpp"
 #include "project/loader.hpp"
@@ -84,7 +85,8 @@ ChildResult run_kq_child(const fs::path& folder, const std::vector<std::string>&
         ::setenv("HOME", folder.c_str(), 1);
         ::unsetenv("KQ_FILE");
         ::unsetenv("KUBECONFIG");
-        std::vector<std::string> copies = {"/usr/bin/time", "-f", "%M", "-o", rss_file.string(), KQ_BINARY};
+        std::vector<std::string> copies = {"/usr/bin/time",         "-f", "%M", "-o", rss_file.string(),
+                                           kq::testing::k_kq_binary};
         copies.insert(copies.end(), args.begin(), args.end());
         std::vector<char*> argv;
         for (std::string& arg : copies)

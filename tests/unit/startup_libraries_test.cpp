@@ -4,6 +4,7 @@
 // which libraries each command opened, so that a new link dependency or an eager load can't creep back
 // in unnoticed.
 
+#include "build_paths.hpp"
 #include "kube/shared_library.hpp"
 #include "util/error.hpp"
 
@@ -61,7 +62,7 @@ LoadedLibraries run_logged(const std::vector<std::string>& args, const std::file
                            const std::string& environment = "") {
     std::string command = "cd " + shell_quote(folder.string()) +
                           " && KUBECONFIG=" + shell_quote((folder / "kubeconfig").string()) +
-                          " LD_DEBUG=files " + environment + " " + shell_quote(KQ_BINARY);
+                          " LD_DEBUG=files " + environment + " " + shell_quote(kq::testing::k_kq_binary);
     for (const std::string& arg : args)
         command += " " + shell_quote(arg);
     const std::filesystem::path log = folder / "loader.log";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "build_paths.hpp"
 #include "cmd/app.hpp"
 
 #include <filesystem>
@@ -27,7 +28,7 @@ inline RunResult run_kq(const std::vector<std::string>& args) {
 
 // The absolute path of a file in the source tree.
 inline std::string source_path(const std::string& relative) {
-    return std::string(KQ_SOURCE_DIR) + "/" + relative;
+    return std::string(kq::testing::k_source_dir) + "/" + relative;
 }
 
 // The whole content of a file, as bytes; empty when it can't be read (the test's checks then fail).

@@ -137,6 +137,14 @@ private:
     std::string m_pod_version;
 };
 
+// What the follower keeps of a pod: the fields that decide which streams to open and when they end,
+// and that job_result reads for the exit code: the containers' names (an init container's
+// restartPolicy, which tells a native sidecar), the pod's phase, reason and message, and of each
+// container's status its name, state, lastState and restartCount. A pod as the API returns it carries
+// much more (managedFields, volumes, the containers' whole specs, conditions, images and mounts in
+// every container status), and a follow of thousands of Jobs keeps one or more pods of each.
+nlohmann::json slim_pod(const nlohmann::json& pod);
+
 // How long a stream may stay open after its container terminated before kq stops reading it: enough
 // for the last lines in flight, short enough that a server that never closes it does not hold kq.
 inline constexpr auto k_terminated_grace = std::chrono::seconds(5);

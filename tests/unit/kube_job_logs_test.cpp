@@ -1,4 +1,6 @@
 #include "kube/job_logs.hpp"
+#include "kube/job_status.hpp"
+#include "util/error.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -96,4 +98,70 @@ TEST_CASE("a log stream's grace after its container ended counts from its connec
     CHECK_FALSE(kube::terminated_grace_over(ended + 61s, ended, ended + 60s));
     CHECK(kube::terminated_grace_over(ended + 66s, ended, ended + 60s));
     CHECK(kube::k_terminated_grace == 5s);
+}
+
+TEST_CASE("slim_pod keeps what the follower and job_result read, and job_result reads it as the whole pod") {
+    using nlohmann::json;
+    const json failed = {
+        {"metadata", {{"name", "hello-x7k2p"}}},
+        {"status",
+         {{"conditions", {{{"type", "Failed"}, {"status", "True"}, {"reason", "BackoffLimitExceeded"}}}}}}};
+    const json terminated = {
+        {"terminated", {{"exitCode", 4}, {"reason", "Error"}, {"finishedAt", "2026-12-06T10:00:00Z"}}}};
+    json pod = {
+        {"metadata",
+         {{"name", "hello-x7k2p-ccccc"},
+          {"namespace", "batch"},
+          {"uid", "u-1"},
+          {"managedFields", json::array({{{"manager", "kubelet"}}})}}},
+        {"spec",
+         {{"restartPolicy", "Never"},
+          {"nodeName", "kwok-node-0"},
+          {"volumes", json::array({{{"name", "kube-api-access"}}})},
+          {"initContainers",
+           {{{"name", "proxy"}, {"restartPolicy", "Always"}, {"image", "envoy"}},
+            {{"name", "setup"}, {"image", "busybox"}}}},
+          {"containers",
+           {{{"name", "main"}, {"image", "busybox"}, {"env", json::array({{{"name", "A"}}})}}}}}},
+        {"status",
+         {{"phase", "Failed"},
+          {"reason", "Evicted"},
+          {"conditions", json::array({{{"type", "Ready"}, {"status", "False"}}})},
+          {"podIPs", json::array({{{"ip", "10.0.0.1"}}})},
+          {"initContainerStatuses",
+           {{{"name", "proxy"}, {"image", "envoy"}, {"state", {{"terminated", {{"exitCode", 143}}}}}},
+            {{"name", "setup"}, {"imageID", "sha256:1"}, {"restartCount", 0}, {"state", terminated}}}},
+          {"containerStatuses",
+           {{{"name", "main"},
+             {"volumeMounts", json::array({{{"name", "kube-api-access"}}})},
+             {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}}}}}}};
+    const json slim = kq::kube::slim_pod(pod);
+    CHECK(slim ==
+          json{{"metadata", {{"name", "hello-x7k2p-ccccc"}, {"namespace", "batch"}}},
+               {"spec",
+                {{"restartPolicy", "Never"},
+                 {"nodeName", "kwok-node-0"},
+                 {"initContainers", {{{"name", "proxy"}, {"restartPolicy", "Always"}}, {{"name", "setup"}}}},
+                 {"containers", {{{"name", "main"}}}}}},
+               {"status",
+                {{"phase", "Failed"},
+                 {"reason", "Evicted"},
+                 {"initContainerStatuses",
+                  {{{"name", "proxy"}, {"state", {{"terminated", {{"exitCode", 143}}}}}},
+                   {{"name", "setup"}, {"restartCount", 0}, {"state", terminated}}}},
+                 {"containerStatuses",
+                  {{{"name", "main"}, {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}}}}}}});
+
+    const auto whole = kq::kube::job_result(kq::kube::summarize_job(failed), {pod});
+    const auto kept = kq::kube::job_result(kq::kube::summarize_job(failed), {slim});
+    CHECK(whole.container == "setup");
+    CHECK(kept.container == whole.container);
+    CHECK(kept.detail == whole.detail);
+    // Only the sidecar (restartPolicy Always) ended non-zero: no container is to blame, in either.
+    pod["status"]["initContainerStatuses"][1]["state"]["terminated"]["exitCode"] = 0;
+    const auto sidecar_only =
+        kq::kube::job_result(kq::kube::summarize_job(failed), {kq::kube::slim_pod(pod)});
+    CHECK(sidecar_only.container.empty());
+    CHECK(sidecar_only.exit_code == kq::k_exit_job_failed);
+    CHECK(sidecar_only.detail == kq::kube::job_result(kq::kube::summarize_job(failed), {pod}).detail);
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 
 namespace kq::kube {
@@ -80,37 +81,28 @@ nlohmann::json slim_pod(const nlohmann::json& pod) {
     copy(pointer("/metadata/annotations/kubectl.kubernetes.io~1default-container"));
     copy(pointer("/spec/restartPolicy"));
     copy(pointer("/spec/nodeName"));
-    for (const char* list : {"containers", "initContainers"}) {
-        const nlohmann::json* containers = lookup(pod, {"spec", list});
-        if (containers == nullptr || !containers->is_array()) continue;
-        nlohmann::json& kept = slim["spec"][list] = nlohmann::json::array();
-        for (const nlohmann::json& container : *containers) {
-            nlohmann::json entry = nlohmann::json::object();
-            if (container.is_object()) {
-                for (const char* key : {"name", "restartPolicy"}) {
-                    if (const auto found = container.find(key); found != container.end()) entry[key] = *found;
+    // Of each entry of the array at pod[section][list], only these keys.
+    auto copy_each = [&](const char* section, const char* list, std::initializer_list<const char*> keys) {
+        const nlohmann::json* entries = lookup(pod, {section, list});
+        if (entries == nullptr || !entries->is_array()) return;
+        nlohmann::json& kept = slim[section][list] = nlohmann::json::array();
+        for (const nlohmann::json& entry : *entries) {
+            nlohmann::json slim_entry = nlohmann::json::object();
+            if (entry.is_object()) {
+                for (const char* key : keys) {
+                    if (const auto found = entry.find(key); found != entry.end()) slim_entry[key] = *found;
                 }
             }
-            kept.push_back(std::move(entry));
+            kept.push_back(std::move(slim_entry));
         }
-    }
+    };
+    copy_each("spec", "containers", {"name"});
+    copy_each("spec", "initContainers", {"name", "restartPolicy"});
     copy(pointer("/status/phase"));
     copy(pointer("/status/reason"));
     copy(pointer("/status/message"));
-    for (const char* list : {"containerStatuses", "initContainerStatuses"}) {
-        const nlohmann::json* statuses = lookup(pod, {"status", list});
-        if (statuses == nullptr || !statuses->is_array()) continue;
-        nlohmann::json& kept = slim["status"][list] = nlohmann::json::array();
-        for (const nlohmann::json& status : *statuses) {
-            nlohmann::json entry = nlohmann::json::object();
-            if (status.is_object()) {
-                for (const char* key : {"name", "state", "lastState", "restartCount"}) {
-                    if (const auto found = status.find(key); found != status.end()) entry[key] = *found;
-                }
-            }
-            kept.push_back(std::move(entry));
-        }
-    }
+    for (const char* list : {"containerStatuses", "initContainerStatuses"})
+        copy_each("status", list, {"name", "state", "lastState", "restartCount"});
     return slim;
 }
 

@@ -87,6 +87,21 @@ struct PayloadScene {
         }
     }
 
+    // A ResourceQuota of no Secrets, in force once the quota controller has counted it.
+    void forbid_secrets() const {
+        auto client = cluster_client("admin");
+        const nlohmann::json quota = {{"apiVersion", "v1"},
+                                      {"kind", "ResourceQuota"},
+                                      {"metadata", {{"name", "no-secrets"}}},
+                                      {"spec", {{"hard", {{"count/secrets", "0"}}}}}};
+        const std::string quotas = "/api/v1/namespaces/" + ns.name() + "/resourcequotas";
+        client->create(quotas, quota);
+        REQUIRE(eventually([&] {
+            const nlohmann::json status = client->get(quotas + "/no-secrets");
+            return status.contains("status") && status["status"].contains("hard");
+        }));
+    }
+
     // How many objects of a kind the namespace holds, those kq made (label managed-by=kq).
     size_t count(const std::string& kind) const {
         auto client = cluster_client("admin");
@@ -257,18 +272,8 @@ TEST_SUITE("payload") {
 
     TEST_CASE("a payload the server refuses to store deletes its Job") {
         PayloadScene scene;
-        auto client = cluster_client("admin");
         // A quota of no Secrets: the API server refuses the payload's Secret after the Job was created.
-        const nlohmann::json quota = {{"apiVersion", "v1"},
-                                      {"kind", "ResourceQuota"},
-                                      {"metadata", {{"name", "no-secrets"}}},
-                                      {"spec", {{"hard", {{"count/secrets", "0"}}}}}};
-        const std::string quotas = "/api/v1/namespaces/" + scene.ns.name() + "/resourcequotas";
-        client->create(quotas, quota);
-        REQUIRE(eventually([&] {
-            const nlohmann::json status = client->get(quotas + "/no-secrets");
-            return status.contains("status") && status["status"].contains("hard");
-        }));
+        scene.forbid_secrets();
         const Run run = scene.kq({"submit", "secret", "--payload", scene.payload_file("token", "s3cret")});
         CHECK(run.status == 123);
         CHECK(run.err.find("exceeded quota: no-secrets") != std::string::npos);
@@ -560,16 +565,7 @@ TEST_SUITE("payload") {
         CHECK(scene.get("configmaps", missing)["data"]["payload"] == lost);
 
         // A quota of no Secrets: every payload is refused, and every Job of the fan-out is deleted.
-        const nlohmann::json quota = {{"apiVersion", "v1"},
-                                      {"kind", "ResourceQuota"},
-                                      {"metadata", {{"name", "no-secrets"}}},
-                                      {"spec", {{"hard", {{"count/secrets", "0"}}}}}};
-        const std::string quotas = "/api/v1/namespaces/" + scene.ns.name() + "/resourcequotas";
-        client->create(quotas, quota);
-        REQUIRE(eventually([&] {
-            const nlohmann::json status = client->get(quotas + "/no-secrets");
-            return status.contains("status") && status["status"].contains("hard");
-        }));
+        scene.forbid_secrets();
         const Run refused = scene.kq({"submit", "secret", "--count", "5", "--payload", payloads});
         CHECK(refused.status == 123);
         CHECK(refused.err.starts_with("kq: submitted 0 of 5 Jobs in "));

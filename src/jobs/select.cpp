@@ -22,6 +22,12 @@ struct DeleteOutcome {
     std::optional<kube::ApiError> error;
 };
 
+// Oldest first, then by name: the order in which kq lists and selects Jobs.
+bool created_before(const kube::JobSummary& a, const kube::JobSummary& b) {
+    if (a.created != b.created) return a.created < b.created;
+    return a.name < b.name;
+}
+
 } // namespace
 
 std::vector<kube::JobSummary> list_summaries(kube::Client& client, const std::string& namespace_name,
@@ -34,10 +40,7 @@ std::vector<kube::JobSummary> list_summaries(kube::Client& client, const std::st
         for (const nlohmann::json& item : page["items"])
             jobs.push_back(kube::summarize_job(item));
     });
-    std::sort(jobs.begin(), jobs.end(), [](const kube::JobSummary& a, const kube::JobSummary& b) {
-        if (a.created != b.created) return a.created < b.created;
-        return a.name < b.name;
-    });
+    std::sort(jobs.begin(), jobs.end(), created_before);
     return jobs;
 }
 
@@ -87,10 +90,8 @@ std::vector<nlohmann::json> select_job_objects(kube::Client& client, const std::
     std::vector<std::pair<kube::JobSummary, size_t>> order;
     for (size_t index = 0; index < objects.size(); ++index)
         order.emplace_back(kube::summarize_job(objects[index]), index);
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-        if (a.first.created != b.first.created) return a.first.created < b.first.created;
-        return a.first.name < b.first.name;
-    });
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return created_before(a.first, b.first); });
     std::vector<nlohmann::json> sorted;
     sorted.reserve(objects.size());
     for (const auto& [summary, index] : order)

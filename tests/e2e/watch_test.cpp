@@ -1,6 +1,7 @@
 // End-to-end: following many Jobs costs a constant number of watches. The API server's /metrics tell
 // how many watch requests it holds open (apiserver_longrunning_requests), sampled while kq runs; the
-// suite runs alone (RUN_SERIAL in tests/CMakeLists.txt), since another suite's watches would count.
+// suite has a control plane of its own (cluster_watch in tests/CMakeLists.txt), since another suite's
+// watches would count.
 
 #include "e2e_helpers.hpp"
 #include "job_fixtures.hpp"
